@@ -1,0 +1,24 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+from fittingroom.core.health import healthz_view
+from fittingroom.core.storage import signed_file_view
+
+
+def build_urlpatterns(*, debug: bool) -> list:
+    patterns = [
+        path("admin/", admin.site.urls),
+        path("healthz", healthz_view, name="healthz"),
+        path("files/<str:token>", signed_file_view, name="signed-file"),
+        path("proxy/public/", include("shopify_integration.proxy.urls")),
+    ]
+    if debug:
+        from shopify_integration.proxy.dev import dev_proxy_view
+
+        prefix = settings.DEV_PROXY_PATH_PREFIX.strip("/")
+        patterns.append(path(f"{prefix}/<path:path>", dev_proxy_view, name="dev-proxy"))
+    return patterns
+
+
+urlpatterns = build_urlpatterns(debug=settings.DEV_ROUTES)

@@ -1,0 +1,116 @@
+"""The demo catalog: three garments drawn by scripts/make_demo_garments.py, used by the demo shop
+until it is connected to real Shopify products."""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.templatetags.static import static
+from PIL import Image
+
+from fittingroom.accounts.models import Account
+from fittingroom.catalog import (
+    Garment,
+    ProductImageUnavailable,
+    ProductNotFound,
+    VariantNotOfProduct,
+    register_catalog_source,
+)
+
+GARMENTS_DIR = Path(__file__).resolve().parent.parent / "demo" / "garments"
+PRODUCT_GID = "gid://shopify/Product/{}"
+VARIANT_GID = "gid://shopify/ProductVariant/{}"
+
+
+@dataclass(frozen=True)
+class DemoVariant:
+    id: int
+    title: str
+    image: str
+    price: str
+
+
+@dataclass(frozen=True)
+class DemoProduct:
+    id: int
+    handle: str
+    title: str
+    category: str
+    description: str
+    variants: tuple[DemoVariant, ...]  # the first is the default
+
+    @property
+    def gid(self) -> str:
+        return PRODUCT_GID.format(self.id)
+
+
+DEMO_PRODUCTS = (
+    DemoProduct(
+        1001,
+        "classic-crew-tee",
+        "Classic Crew T-shirt",
+        "tops",
+        "Soft combed-cotton tee with a relaxed fit.",
+        (
+            DemoVariant(11001, "White", "tshirt-white.png", "24.00"),
+            DemoVariant(11002, "Navy", "tshirt-navy.png", "24.00"),
+            DemoVariant(11003, "Red", "tshirt-red.png", "24.00"),
+        ),
+    ),
+    DemoProduct(
+        1002,
+        "evening-dress",
+        "Evening Dress",
+        "one-pieces",
+        "A simple sleeveless dress that goes from day to night.",
+        (
+            DemoVariant(12001, "Black", "dress-black.png", "89.00"),
+            DemoVariant(12002, "Emerald", "dress-emerald.png", "89.00"),
+        ),
+    ),
+    DemoProduct(
+        1003,
+        "field-jacket",
+        "Field Jacket",
+        "tops",
+        "A light jacket with a zip front and a stand collar.",
+        (
+            DemoVariant(13001, "Denim", "jacket-denim.png", "120.00"),
+            DemoVariant(13002, "Olive", "jacket-olive.png", "120.00"),
+        ),
+    ),
+)
+_BY_GID = {product.gid: product for product in DEMO_PRODUCTS}
+
+
+class DemoCatalog:
+    def garment_for(self, *, account: Account, product_id: str, variant_id: str | None) -> Garment:
+        product = _BY_GID.get(product_id)
+        if product is None:
+            raise ProductNotFound()
+        variant = product.variants[0]
+        if variant_id:
+            matches = [v for v in product.variants if VARIANT_GID.format(v.id) == variant_id]
+            if not matches:
+                raise VariantNotOfProduct()
+            variant = matches[0]
+        return Garment(
+            product_id=product.gid,
+            variant_id=VARIANT_GID.format(variant.id),
+            title=f"{product.title} — {variant.title}",
+            category=product.category,
+            image_ref=f"demo:{variant.image}",
+        )
+
+    def load_image(self, *, image_ref: str) -> Image.Image:
+        name = image_ref.removeprefix("demo:")
+        path = GARMENTS_DIR / name
+        if not image_ref.startswith("demo:") or path.parent != GARMENTS_DIR or not path.exists():
+            raise ProductImageUnavailable(image_ref)
+        with Image.open(path) as image:
+            return image.convert("RGBA")
+
+    def preview_url(self, *, image_ref: str) -> str | None:
+        return static(f"demo/garments/{image_ref.removeprefix('demo:')}")
+
+
+register_catalog_source("demo", DemoCatalog())

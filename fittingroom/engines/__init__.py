@@ -1,0 +1,44 @@
+"""Try-on engines and the registry that picks one by name.
+
+Adding an engine is one module implementing ``TryOnEngine`` plus one line in ``ENGINES``.
+"""
+
+from __future__ import annotations
+
+from fittingroom.engines.base import (
+    EngineError,
+    GarmentImageInvalid,
+    NoPersonDetected,
+    TryOnEngine,
+)
+from fittingroom.engines.local import LocalEngine
+
+ENGINES: dict[str, type] = {
+    LocalEngine.name: LocalEngine,
+}
+
+
+class UnknownEngine(ValueError):
+    """Raised by ``get_engine`` for a name that is not in ``ENGINES``."""
+
+
+def get_engine(name: str) -> TryOnEngine:
+    """Return a new instance of the engine registered as ``name``."""
+    try:
+        engine_class = ENGINES[name]
+    except KeyError:
+        known = ", ".join(sorted(ENGINES))
+        raise UnknownEngine(f"Unknown try-on engine {name!r} (known: {known}).") from None
+    return engine_class()
+
+
+__all__ = [
+    "ENGINES",
+    "EngineError",
+    "GarmentImageInvalid",
+    "LocalEngine",
+    "NoPersonDetected",
+    "TryOnEngine",
+    "UnknownEngine",
+    "get_engine",
+]

@@ -1,0 +1,56 @@
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from fittingroom.accounts.models import Account
+from fittingroom.accounts.services import account_quota_consume
+from fittingroom.catalog import Garment
+from fittingroom.generations.models import Generation
+from fittingroom.images.models import PersonImage
+from fittingroom.limits.services import shopper_limits_check
+from fittingroom.limits.shoppers import Shopper
+
+
+@transaction.atomic
+def generation_create(
+    *,
+    account: Account,
+    shopper: Shopper,
+    person_image: PersonImage,
+    garment: Garment,
+    catalog_source: str,
+) -> Generation:
+    """Check the shopper's weekly limits and the account's quota, insert the PENDING generation
+    and enqueue its rendering once the transaction commits.
+
+    All or nothing: RATE_LIMIT_EXCEEDED or QUOTA_EXCEEDED leave no row and no charge.
+    """
+    shopper_limits_check(account=account, shopper=shopper)
+    quota_period_end = account_quota_consume(account=account)
+    now = timezone.now()
+    generation = Generation.objects.create(
+        account=account,
+        shopper_key=shopper.key,
+        client_ip=shopper.ip,
+        person_image=person_image,
+        catalog_source=catalog_source,
+        product_id=garment.product_id,
+        variant_id=garment.variant_id,
+        garment_title=garment.title[:255],
+        garment_category=garment.category,
+        garment_image_ref=garment.image_ref,
+        engine=account.engine or settings.TRYON_ENGINE,
+        quota_period_end=quota_period_end,
+        created_at=now,
+        deadline_at=now + timedelta(seconds=settings.GENERATION_DEADLINE_SECONDS),
+    )
+    _enqueue_on_commit(generation.id)
+    return generation
+
+
+def _enqueue_on_commit(generation_id: str) -> None:
+    from fittingroom.generations.tasks import generation_process
+
+    transaction.on_commit(lambda: generation_process.delay(generation_id))

@@ -1,0 +1,102 @@
+"""Status moves and refunds. Every step is a compare-and-set on status, so running any of them
+twice (a redelivered task, the reaper racing a worker) changes nothing the second time."""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from fittingroom.accounts.services import account_quota_release
+from fittingroom.generations.models import Generation
+
+logger = logging.getLogger(__name__)
+Status = Generation.Status
+
+
+def generation_claim(*, generation_id: str) -> Generation | None:
+    """PENDING → PROCESSING. Returns the claimed generation, or None when someone else has it."""
+    now = timezone.now()
+    claimed = Generation.objects.filter(
+        id=generation_id, status=Status.PENDING, deadline_at__gt=now
+    ).update(status=Status.PROCESSING, started_at=now, attempts=F("attempts") + 1)
+    if not claimed:
+        return None
+    return Generation.objects.select_related("person_image", "account").get(id=generation_id)
+
+
+def generation_complete(*, generation: Generation, result_jpeg: bytes) -> bool:
+    """Store the result and mark COMPLETED. False (and the file removed) if the generation was
+    no longer PROCESSING, e.g. the reaper failed it past its deadline meanwhile."""
+    field = generation.result_image
+    field.save("result.jpg", ContentFile(result_jpeg), save=False)
+    done = Generation.objects.filter(id=generation.id, status=Status.PROCESSING).update(
+        status=Status.COMPLETED, result_image=field.name, finished_at=timezone.now()
+    )
+    if not done:
+        field.storage.delete(field.name)
+    return bool(done)
+
+
+@transaction.atomic
+def generation_fail(*, generation_id: str, code: str, message: str) -> bool:
+    """Mark an unfinished generation FAILED with a stable code and refund it, exactly once."""
+    failed = Generation.objects.filter(
+        id=generation_id, status__in=[Status.PENDING, Status.PROCESSING]
+    ).update(
+        status=Status.FAILED,
+        error_code=code,
+        error_message=message[:500],
+        finished_at=timezone.now(),
+    )
+    if failed:
+        generation_refund(generation_id=generation_id)
+    return bool(failed)
+
+
+def generation_refund(*, generation_id: str) -> bool:
+    """Give back the quota and the shopper's weekly slot. The refunded_at compare-and-set makes a
+    second call a no-op."""
+    refunded = Generation.objects.filter(id=generation_id, refunded_at__isnull=True).update(
+        refunded_at=timezone.now(), counts_toward_limit=False
+    )
+    if not refunded:
+        return False
+    generation = Generation.objects.only("account_id", "quota_period_end").get(id=generation_id)
+    if generation.quota_period_end is not None:
+        account_quota_release(
+            account_id=generation.account_id, period_end=generation.quota_period_end
+        )
+    return True
+
+
+def generations_reap() -> dict[str, int]:
+    """Periodic: fail what passed its deadline, re-enqueue PENDING jobs whose message was lost."""
+    from fittingroom.generations.tasks import generation_process
+
+    now = timezone.now()
+    expired = Generation.objects.filter(
+        status__in=[Status.PENDING, Status.PROCESSING], deadline_at__lte=now
+    ).values_list("id", flat=True)
+    failed = sum(
+        generation_fail(
+            generation_id=generation_id,
+            code="ENGINE_TIMEOUT",
+            message="The try-on took too long and was stopped.",
+        )
+        for generation_id in list(expired[:500])
+    )
+    stale = now - timedelta(seconds=settings.GENERATION_REDRIVE_AFTER_SECONDS)
+    lost = list(
+        Generation.objects.filter(
+            status=Status.PENDING, created_at__lte=stale, deadline_at__gt=now
+        ).values_list("id", flat=True)[:500]
+    )
+    for generation_id in lost:
+        generation_process.delay(generation_id)
+    if failed or lost:
+        logger.info("reaper failed %d generations and re-enqueued %d", failed, len(lost))
+    return {"failed": failed, "redriven": len(lost)}

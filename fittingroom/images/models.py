@@ -1,0 +1,37 @@
+import secrets
+
+from django.db import models
+from django.utils import timezone
+
+from fittingroom.accounts.models import Account
+from fittingroom.core.ids import new_public_id
+
+
+def new_file_id() -> str:
+    return new_public_id("file")
+
+
+def person_image_path(instance: "PersonImage", filename: str) -> str:
+    # A random name: the stored path reveals nothing about the shopper or the upload order.
+    return f"person/{timezone.now():%Y/%m}/{secrets.token_hex(16)}.jpg"
+
+
+class PersonImage(models.Model):
+    """A shopper's photo, normalised (oriented, sRGB, no metadata, downscaled) and re-encoded."""
+
+    id = models.CharField(primary_key=True, max_length=32, default=new_file_id, editable=False)
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="person_images")
+    shopper_key = models.CharField(max_length=100, db_index=True)
+    image = models.ImageField(upload_to=person_image_path, blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    size_bytes = models.PositiveIntegerField(default=0)
+    sha256 = models.CharField(max_length=64)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["account", "shopper_key"])]
+
+    def __str__(self) -> str:
+        return self.id

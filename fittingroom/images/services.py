@@ -1,0 +1,90 @@
+"""Writes on person images: upload (validate, normalise, store) and deletion."""
+
+import hashlib
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from fittingroom.accounts.models import Account
+from fittingroom.core.errors import ApplicationError
+from fittingroom.images.models import PersonImage
+from fittingroom.images.processing import ImageRejected, normalize_photo
+from fittingroom.limits.shoppers import Shopper
+
+
+class FileRequired(ApplicationError):
+    code, status, message = "FILE_REQUIRED", 400, "Send the photo as the multipart field 'file'."
+
+
+class FileTooLarge(ApplicationError):
+    code, status = "FILE_TOO_LARGE", 413
+
+    def __init__(self) -> None:
+        limit_mb = settings.UPLOAD_MAX_BYTES / (1024 * 1024)
+        super().__init__(f"The file is larger than {limit_mb:g} MB.")
+
+
+class InvalidImage(ApplicationError):
+    code, status, message = "INVALID_IMAGE", 400, "The file is not a usable image."
+
+
+def upload_size_check(*, declared_bytes: int) -> None:
+    """Refuse an oversized upload from its declared size, before any of it is parsed."""
+    # Multipart framing and the other fields add a little to the file itself.
+    if declared_bytes > settings.UPLOAD_MAX_BYTES + 64 * 1024:
+        raise FileTooLarge()
+
+
+def person_image_upload(
+    *, account: Account, shopper: Shopper, upload: UploadedFile | None
+) -> PersonImage:
+    """Validate and normalise a shopper's photo, store it under a random name and record it.
+
+    Raises FILE_REQUIRED, FILE_TOO_LARGE or INVALID_IMAGE; nothing is stored when it raises.
+    """
+    if upload is None:
+        raise FileRequired()
+    if upload.size is not None and upload.size > settings.UPLOAD_MAX_BYTES:
+        raise FileTooLarge()
+    upload.seek(0)
+    try:
+        normalized = normalize_photo(
+            upload, max_side=settings.UPLOAD_MAX_SIDE, max_pixels=settings.UPLOAD_MAX_PIXELS
+        )
+    except ImageRejected as error:
+        raise InvalidImage(error.reason) from error
+    person_image = PersonImage(
+        account=account,
+        shopper_key=shopper.key,
+        width=normalized.width,
+        height=normalized.height,
+        size_bytes=len(normalized.jpeg),
+        sha256=hashlib.sha256(normalized.jpeg).hexdigest(),
+        expires_at=timezone.now() + timedelta(days=settings.IMAGE_RETENTION_DAYS),
+    )
+    person_image.image.save("photo.jpg", ContentFile(normalized.jpeg), save=False)
+    try:
+        with transaction.atomic():
+            person_image.save()
+    except Exception:
+        person_image.image.delete(save=False)
+        raise
+    return person_image
+
+
+def person_image_delete(*, person_image: PersonImage) -> None:
+    """Delete the stored file and the row."""
+    person_image.image.delete(save=False)
+    person_image.delete()
+
+
+def person_images_expire(*, batch_size: int = 500) -> int:
+    """Delete photos past their retention date (file and row); returns how many went."""
+    expired = list(PersonImage.objects.filter(expires_at__lte=timezone.now())[:batch_size])
+    for person_image in expired:
+        person_image_delete(person_image=person_image)
+    return len(expired)

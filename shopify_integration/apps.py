@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ShopifyIntegrationConfig(AppConfig):
+    name = "shopify_integration"
+    label = "shopify_integration"
+    verbose_name = "Shopify"

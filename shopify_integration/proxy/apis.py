@@ -1,0 +1,137 @@
+"""The shopper-facing API under /proxy/public/, reached through Shopify's app proxy.
+
+Views parse, call one service and serialize; authentication (the proxy signature) is the
+authentication class's job, errors the exception handler's.
+"""
+
+from django.conf import settings
+from django_ratelimit.core import is_ratelimited
+from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from fittingroom.core.errors import RateLimited
+from fittingroom.core.storage import signed_file_url
+from fittingroom.generations.models import Generation
+from fittingroom.generations.selectors import generation_get
+from fittingroom.images.services import person_image_upload, upload_size_check
+from fittingroom.limits.shoppers import Shopper
+from shopify_integration.proxy.authentication import (
+    ProxyContext,
+    ShopifyProxySignatureAuthentication,
+)
+from shopify_integration.services import proxy_generation_create, shop_try_on_allowed
+
+PRODUCT_GID = r"^gid://shopify/Product/[0-9]{1,20}$"
+VARIANT_GID = r"^gid://shopify/ProductVariant/[0-9]{1,20}$"
+VISITOR_ID = r"^[A-Za-z0-9_-]{8,64}$"
+
+
+class ProxyApi(APIView):
+    authentication_classes = [ShopifyProxySignatureAuthentication]
+
+    def proxy(self, request: Request) -> ProxyContext:
+        return request.auth
+
+    def shopper(self, request: Request, visitor_id: str | None) -> Shopper:
+        context = self.proxy(request)
+        return Shopper.identify(
+            customer_id=context.customer_id, visitor_id=visitor_id, ip=context.ip
+        )
+
+
+class ProxyImageUploadApi(ProxyApi):
+    class InputSerializer(serializers.Serializer):
+        visitorId = serializers.RegexField(VISITOR_ID, required=False)
+
+    def post(self, request: Request) -> Response:
+        upload_size_check(declared_bytes=int(request.META.get("CONTENT_LENGTH") or 0))
+        context = self.proxy(request)
+        if is_ratelimited(
+            request._request,
+            group="proxy-upload",
+            increment=True,
+            key=lambda group, req: f"{context.shop.domain}:{context.ip}",
+            rate=settings.UPLOAD_RATE_LIMIT,
+        ):
+            raise RateLimited("Too many uploads. Try again later.", headers={"Retry-After": "60"})
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        image = person_image_upload(
+            account=context.shop.account,
+            shopper=self.shopper(request, data.validated_data.get("visitorId")),
+            upload=request.FILES.get("file"),
+        )
+        return Response(
+            {
+                "fileId": image.id,
+                "fileUrl": signed_file_url(image.image.name),
+                "imageWidth": image.width,
+                "imageHeight": image.height,
+            },
+            status=201,
+        )
+
+
+class ProxyFittingRoomApi(ProxyApi):
+    # The seed's shape for a blocked request: {jobId: null, message, code}.
+    error_extra = {"jobId": None}
+
+    class InputSerializer(serializers.Serializer):
+        userImageId = serializers.CharField(max_length=64)
+        productId = serializers.RegexField(PRODUCT_GID, max_length=100)
+        variantId = serializers.RegexField(
+            VARIANT_GID, max_length=100, required=False, allow_null=True, allow_blank=True
+        )
+        visitorId = serializers.RegexField(VISITOR_ID, required=False, allow_null=True)
+
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        generation = proxy_generation_create(
+            shop=self.proxy(request).shop,
+            shopper=self.shopper(request, values.get("visitorId")),
+            user_image_id=values["userImageId"],
+            product_id=values["productId"],
+            variant_id=values.get("variantId") or None,
+        )
+        return Response({"jobId": generation.id, "message": "Generation job created successfully"})
+
+
+class ProxyGenerationStatusApi(ProxyApi):
+    class OutputSerializer(serializers.Serializer):
+        generationId = serializers.CharField(source="id")
+        status = serializers.CharField()
+        resultImageUrl = serializers.SerializerMethodField()
+        errorCode = serializers.SerializerMethodField()
+        errorMessage = serializers.SerializerMethodField()
+        createdAt = serializers.DateTimeField(source="created_at")
+        updatedAt = serializers.DateTimeField(source="updated_at")
+
+        def get_resultImageUrl(self, generation: Generation) -> str | None:
+            if generation.status != Generation.Status.COMPLETED or not generation.result_image:
+                return None
+            return signed_file_url(generation.result_image.name)
+
+        def get_errorCode(self, generation: Generation) -> str | None:
+            return generation.error_code or None
+
+        def get_errorMessage(self, generation: Generation) -> str | None:
+            return generation.error_message or None
+
+    def get(self, request: Request, job_id: str) -> Response:
+        generation = generation_get(account=self.proxy(request).shop.account, generation_id=job_id)
+        response = Response(self.OutputSerializer(generation).data)
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class ProxyCheckCreditsApi(ProxyApi):
+    def get(self, request: Request) -> Response:
+        blocked_by = shop_try_on_allowed(shop=self.proxy(request).shop)
+        body = {"allowed": blocked_by is None}
+        if blocked_by:
+            body["code"] = blocked_by
+        return Response(body)

@@ -1,0 +1,48 @@
+"""The proxy's writes: Shopify-side checks (billing), then the core's services."""
+
+from fittingroom.accounts.services import QuotaExceeded, account_quota_available
+from fittingroom.catalog import catalog_source_for
+from fittingroom.core.errors import ApplicationError
+from fittingroom.generations.models import Generation
+from fittingroom.generations.services import generation_create
+from fittingroom.images.selectors import person_image_get
+from fittingroom.limits.shoppers import Shopper
+from shopify_integration.models import Shop
+
+
+class BillingNotAllowed(ApplicationError):
+    code, status = "BILLING_NOT_ALLOWED", 402
+    message = "Try-ons are unavailable: this store has no active plan."
+
+
+def shop_billing_active(*, shop: Shop) -> bool:
+    return shop.billing_status == Shop.Billing.ACTIVE
+
+
+def proxy_generation_create(
+    *, shop: Shop, shopper: Shopper, user_image_id: str, product_id: str, variant_id: str | None
+) -> Generation:
+    """Create a try-on for a shopper of `shop`: billing, image, product, then the core's
+    limits, quota and insert. Raises the seed's codes; creates nothing when it raises."""
+    if not shop_billing_active(shop=shop):
+        raise BillingNotAllowed()
+    account = shop.account
+    person_image = person_image_get(account=account, image_id=user_image_id)
+    source = catalog_source_for(account)
+    garment = source.garment_for(account=account, product_id=product_id, variant_id=variant_id)
+    return generation_create(
+        account=account,
+        shopper=shopper,
+        person_image=person_image,
+        garment=garment,
+        catalog_source=account.catalog_source,
+    )
+
+
+def shop_try_on_allowed(*, shop: Shop) -> str | None:
+    """None when the shop can take try-ons now, else the code that blocks them."""
+    if not shop_billing_active(shop=shop):
+        return BillingNotAllowed.code
+    if not account_quota_available(account=shop.account):
+        return QuotaExceeded.code
+    return None

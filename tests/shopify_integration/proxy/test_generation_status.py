@@ -1,0 +1,111 @@
+import time
+
+import pytest
+from django.core import signing
+
+from fittingroom.generations.services import generation_render
+from tests.conftest import DEMO_DOMAIN
+
+pytestmark = pytest.mark.django_db
+
+
+def create_job(proxy, image_id, product="gid://shopify/Product/1001"):
+    response = proxy.post_json("fitting-room", {"userImageId": image_id, "productId": product})
+    return response.json()["jobId"]
+
+
+def local_path(url: str) -> str:
+    return url.split("://", 1)[1].split("/", 1)[1].join(["/", ""])
+
+
+def test_a_new_job_reads_pending_without_a_result(proxy, uploaded_image):
+    job = create_job(proxy, uploaded_image)
+
+    body = proxy.get(f"generation/{job}").json()
+
+    assert body["generationId"] == job
+    assert body["status"] == "PENDING"
+    assert body["resultImageUrl"] is None
+    assert body["errorCode"] is None
+    assert set(body) == {
+        "generationId",
+        "status",
+        "resultImageUrl",
+        "errorCode",
+        "errorMessage",
+        "createdAt",
+        "updatedAt",
+    }
+
+
+def test_a_rendered_job_reads_completed_with_a_signed_result_url(proxy, uploaded_image):
+    job = create_job(proxy, uploaded_image)
+    generation_render(generation_id=job)
+
+    body = proxy.get(f"generation/{job}").json()
+
+    assert body["status"] == "COMPLETED", body
+    image = proxy.client.get(local_path(body["resultImageUrl"]))
+    assert image.status_code == 200
+    assert image["Content-Type"] == "image/jpeg"
+
+
+def test_a_result_url_stops_working_when_it_expires_or_is_altered(
+    proxy, uploaded_image, settings, monkeypatch
+):
+    job = create_job(proxy, uploaded_image)
+    generation_render(generation_id=job)
+    url = local_path(proxy.get(f"generation/{job}").json()["resultImageUrl"])
+
+    assert proxy.client.get(url[:-3] + "abc").status_code == 404
+    later = time.time() + settings.SIGNED_URL_MAX_AGE + 5
+    monkeypatch.setattr(signing.time, "time", lambda: later)
+    assert proxy.client.get(url).status_code == 404
+
+
+def test_a_job_of_another_shop_is_not_found(proxy, uploaded_image, other_shop):
+    job = create_job(proxy, uploaded_image)
+
+    response = proxy.as_(shop=other_shop.domain).get(f"generation/{job}")
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "GENERATION_NOT_FOUND"
+
+
+def test_an_unknown_job_is_not_found(proxy):
+    assert proxy.get("generation/gen_doesnotexist").status_code == 404
+
+
+def test_check_credits_allows_an_active_shop_with_quota(proxy):
+    assert proxy.get("check-credits").json() == {"allowed": True}
+
+
+def test_check_credits_says_no_when_the_quota_is_used(proxy, shop):
+    shop.account.quota_limit = 0
+    shop.account.save()
+
+    assert proxy.get("check-credits").json() == {"allowed": False, "code": "QUOTA_EXCEEDED"}
+
+
+def test_check_credits_says_no_without_an_active_plan(proxy, shop):
+    shop.billing_status = "none"
+    shop.save()
+
+    assert proxy.get("check-credits").json() == {"allowed": False, "code": "BILLING_NOT_ALLOWED"}
+
+
+def test_the_development_proxy_signs_as_the_demo_shop_and_forwards(client, shop):
+    assert shop.domain == DEMO_DOMAIN
+
+    response = client.get("/apps/fitting-room/check-credits?signature=forged&shop=evil")
+
+    assert response.status_code == 200
+    assert response.json() == {"allowed": True}
+
+
+def test_the_development_proxy_is_absent_from_production_routes():
+    from config.urls import build_urlpatterns
+
+    names = [getattr(pattern, "name", None) for pattern in build_urlpatterns(debug=False)]
+    assert "dev-proxy" not in names
+    assert "dev-proxy" in [getattr(p, "name", None) for p in build_urlpatterns(debug=True)]
