@@ -20,6 +20,8 @@ run: setup
 	DJANGO_DEBUG=$${DJANGO_DEBUG-1} bin/run-local
 
 test: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: setup

@@ -108,6 +108,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "data_folder_in": str(BROKER_DIR / "queue"),
         "data_folder_out": str(BROKER_DIR / "queue"),
         "processed_folder": str(BROKER_DIR / "processed"),
+        "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
     }
 )
@@ -162,6 +163,8 @@ GENERATION_DEADLINE_SECONDS = env_int("GENERATION_DEADLINE_SECONDS", 180, minimu
 GENERATION_REDRIVE_AFTER_SECONDS = env_int("GENERATION_REDRIVE_AFTER_SECONDS", 120, minimum=5)
 SHOPPER_WEEKLY_LIMIT = env_int("SHOPPER_WEEKLY_LIMIT", 10, minimum=1)
 IP_WEEKLY_LIMIT = env_int("IP_WEEKLY_LIMIT", 30, minimum=1)
+FETCH_ALLOW_PRIVATE_ADDRESSES = env_bool("FETCH_ALLOW_PRIVATE_ADDRESSES", default=False)
+GARMENT_IMAGE_HOSTS = env_list("GARMENT_IMAGE_HOSTS", ["cdn.shopify.com"])
 
 # --- Shopify --------------------------------------------------------------------------------
 SHOPIFY_API_KEY = env_str("SHOPIFY_API_KEY", "fittingroom-dev-client-id" if DEBUG else None)
@@ -170,6 +173,13 @@ SHOPIFY_API_SECRET = env_str(
 )
 SHOPIFY_API_SECRET_PREVIOUS = env_str("SHOPIFY_API_SECRET_PREVIOUS", "")
 SHOPIFY_PROXY_MAX_CLOCK_SKEW = env_int("SHOPIFY_PROXY_MAX_CLOCK_SKEW", 90, minimum=1)
+# Admin GraphQL endpoint template ({shop}, {version}); tests point it at a loopback emulator.
+SHOPIFY_ADMIN_API_URL = env_str(
+    "SHOPIFY_ADMIN_API_URL", "https://{shop}/admin/api/{version}/graphql.json"
+)
+SHOPIFY_API_VERSION = env_str("SHOPIFY_API_VERSION", "2026-10")
+SHOPIFY_ADMIN_API_TIMEOUT = env_int("SHOPIFY_ADMIN_API_TIMEOUT", 10, minimum=1)
+SHOPIFY_ADMIN_API_MAX_RETRIES = env_int("SHOPIFY_ADMIN_API_MAX_RETRIES", 4)
 DEMO_SHOP_DOMAIN = "demo-fittingroom.myshopify.com"
 # Development-only routes (the proxy stand-in, the demo storefront): decided once, from DEBUG.
 DEV_ROUTES = DEBUG

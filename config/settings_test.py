@@ -7,3 +7,6 @@ os.environ.setdefault("VAR_DIR", str(Path(__file__).resolve().parent.parent / "v
 os.environ.setdefault("DJANGO_DEBUG", "1")
 
 from config.settings import *  # noqa: F403
+
+# A queue of its own, so the suite can purge it without touching a `make run` worker's queue.
+CELERY_TASK_DEFAULT_QUEUE = "fittingroom-test"
