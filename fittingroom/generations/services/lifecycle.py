@@ -22,7 +22,7 @@ def generation_claim(*, generation_id: str) -> Generation | None:
     now = timezone.now()
     claimed = Generation.objects.filter(
         id=generation_id, status=Status.PENDING, deadline_at__gt=now
-    ).update(status=Status.PROCESSING, started_at=now, attempts=F("attempts") + 1)
+    ).update(status=Status.PROCESSING, started_at=now, updated_at=now, attempts=F("attempts") + 1)
     if not claimed:
         return None
     return Generation.objects.select_related("person_image", "account").get(id=generation_id)
@@ -33,8 +33,9 @@ def generation_complete(*, generation: Generation, result_jpeg: bytes) -> bool:
     no longer PROCESSING, e.g. the reaper failed it past its deadline meanwhile."""
     field = generation.result_image
     field.save("result.jpg", ContentFile(result_jpeg), save=False)
+    now = timezone.now()
     done = Generation.objects.filter(id=generation.id, status=Status.PROCESSING).update(
-        status=Status.COMPLETED, result_image=field.name, finished_at=timezone.now()
+        status=Status.COMPLETED, result_image=field.name, finished_at=now, updated_at=now
     )
     if not done:
         field.storage.delete(field.name)
@@ -44,13 +45,15 @@ def generation_complete(*, generation: Generation, result_jpeg: bytes) -> bool:
 @transaction.atomic
 def generation_fail(*, generation_id: str, code: str, message: str) -> bool:
     """Mark an unfinished generation FAILED with a stable code and refund it, exactly once."""
+    now = timezone.now()
     failed = Generation.objects.filter(
         id=generation_id, status__in=[Status.PENDING, Status.PROCESSING]
     ).update(
         status=Status.FAILED,
         error_code=code,
         error_message=message[:500],
-        finished_at=timezone.now(),
+        finished_at=now,
+        updated_at=now,
     )
     if failed:
         generation_refund(generation_id=generation_id)

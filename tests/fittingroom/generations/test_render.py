@@ -32,6 +32,7 @@ def test_it_renders_the_variant_onto_the_torso_and_completes(proxy, uploaded_ima
 
     assert generation.status == Generation.Status.COMPLETED
     assert generation.attempts == 1
+    assert generation.updated_at >= generation.finished_at > generation.created_at
     with generation.result_image.open("rb") as handle:
         result = Image.open(handle)
         result.load()
