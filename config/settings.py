@@ -180,6 +180,19 @@ SHOPIFY_ADMIN_API_URL = env_str(
 SHOPIFY_API_VERSION = env_str("SHOPIFY_API_VERSION", "2026-10")
 SHOPIFY_ADMIN_API_TIMEOUT = env_int("SHOPIFY_ADMIN_API_TIMEOUT", 10, minimum=1)
 SHOPIFY_ADMIN_API_MAX_RETRIES = env_int("SHOPIFY_ADMIN_API_MAX_RETRIES", 4)
+SHOPIFY_SCOPES = env_str("SHOPIFY_SCOPES", "read_products")
+# Shopify's OAuth endpoints ({shop}); tests point them at a loopback emulator.
+SHOPIFY_AUTHORIZE_URL = env_str("SHOPIFY_AUTHORIZE_URL", "https://{shop}/admin/oauth/authorize")
+SHOPIFY_TOKEN_URL = env_str("SHOPIFY_TOKEN_URL", "https://{shop}/admin/oauth/access_token")
+# Refresh an expiring offline token this long before it expires.
+SHOPIFY_TOKEN_REFRESH_MARGIN = env_int("SHOPIFY_TOKEN_REFRESH_MARGIN", 300)
+# Fernet key material for tokens at rest; any string (a key is derived from it).
+TOKEN_ENCRYPTION_KEY = env_str(
+    "TOKEN_ENCRYPTION_KEY", "insecure-local-token-key" if DEBUG else None
+)
+# Test charges: on for local runs; production counts only real subscriptions.
+SHOPIFY_BILLING_TEST = env_bool("SHOPIFY_BILLING_TEST", default=DEBUG)
+FREE_MONTHLY_ALLOWANCE = env_int("FREE_MONTHLY_ALLOWANCE", 25)
 DEMO_SHOP_DOMAIN = "demo-fittingroom.myshopify.com"
 # Development-only routes (the proxy stand-in, the demo storefront): decided once, from DEBUG.
 DEV_ROUTES = DEBUG

@@ -12,6 +12,7 @@ def build_urlpatterns(*, debug: bool) -> list:
         path("healthz", healthz_view, name="healthz"),
         path("files/<str:token>", signed_file_view, name="signed-file"),
         path("proxy/public/", include("shopify_integration.proxy.urls")),
+        path("shopify/", include("shopify_integration.urls")),
     ]
     if debug:
         from shopify_integration.proxy.dev import dev_proxy_view

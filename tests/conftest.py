@@ -16,6 +16,7 @@ from shopify_integration.models import Shop
 from shopify_integration.proxy.signature import sign_proxy_query
 
 ROOT = Path(__file__).resolve().parent.parent
+pytest_plugins = ["tests.emulators.fixtures"]
 
 PERSON_PHOTO = ROOT / "fittingroom" / "demo" / "person.jpg"
 DEMO_DOMAIN = "demo-fittingroom.myshopify.com"

@@ -31,6 +31,8 @@ class Account(models.Model):
     )
     quota_used = models.PositiveIntegerField(default=0)
     quota_period_end = models.DateTimeField(null=True, blank=True)
+    watermark_enabled = models.BooleanField(default=True)
+    watermark_logo = models.ImageField(upload_to="logos/", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     def __str__(self) -> str:

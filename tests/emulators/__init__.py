@@ -1,0 +1,1 @@
+"""Loopback HTTP emulators of the services outside our code (Shopify, AI providers)."""
