@@ -5,3 +5,7 @@ class ShopifyIntegrationConfig(AppConfig):
     name = "shopify_integration"
     label = "shopify_integration"
     verbose_name = "Shopify"
+
+    def ready(self) -> None:
+        # Registers the "shopify" catalog source with the core.
+        import shopify_integration.catalog  # noqa: F401

@@ -8,6 +8,7 @@ from fittingroom.generations.services import generation_create
 from fittingroom.images.selectors import person_image_get
 from fittingroom.limits.shoppers import Shopper
 from shopify_integration.models import Shop
+from shopify_integration.tokens import ShopReauthRequired
 
 
 class BillingNotAllowed(ApplicationError):
@@ -26,6 +27,8 @@ def proxy_generation_create(
     limits, quota and insert. Raises the seed's codes; creates nothing when it raises."""
     if not shop_billing_active(shop=shop):
         raise BillingNotAllowed()
+    if shop.needs_reauth:
+        raise ShopReauthRequired()
     account = shop.account
     person_image = person_image_get(account=account, image_id=user_image_id)
     source = catalog_source_for(account)

@@ -3,6 +3,7 @@ DATABASE_URL / REDIS_URL are set); only Shopify and AI providers are ever emulat
 
 import io
 import time
+import uuid
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -16,16 +17,22 @@ from shopify_integration.models import Shop
 from shopify_integration.proxy.signature import sign_proxy_query
 
 ROOT = Path(__file__).resolve().parent.parent
-pytest_plugins = ["tests.emulators.fixtures"]
+pytest_plugins = ["tests.emulators.fixtures", "tests.emulators.static_images"]
 
 PERSON_PHOTO = ROOT / "fittingroom" / "demo" / "person.jpg"
 DEMO_DOMAIN = "demo-fittingroom.myshopify.com"
 
 
 @pytest.fixture(autouse=True)
-def _isolated_media(settings, tmp_path):
+def _isolated_media_and_cache(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
     settings.UPLOAD_RATE_LIMIT = "100000/h"
+    # The real cache (Redis in CI), with a key prefix of this test's own: nothing leaks between
+    # tests, and nothing is flushed that another process (the broker) keeps in the same Redis.
+    settings.CACHES = {
+        name: config | {"KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+        for name, config in settings.CACHES.items()
+    }
 
 
 def make_shop(domain: str = DEMO_DOMAIN, *, quota: int | None = 500, **shop_fields) -> Shop:
