@@ -126,9 +126,13 @@ CELERY_BEAT_SCHEDULE = {
         "task": "fittingroom.generations.tasks.generations_reap_task",
         "schedule": timedelta(seconds=60),
     },
-    "expire-old-files": {
+    "expire-old-photos": {
         "task": "fittingroom.images.tasks.files_expire",
-        "schedule": timedelta(hours=1),
+        "schedule": timedelta(minutes=15),
+    },
+    "expire-old-results": {
+        "task": "fittingroom.generations.tasks.generations_expire_task",
+        "schedule": timedelta(minutes=15),
     },
 }
 
@@ -161,6 +165,7 @@ IMAGE_RETENTION_DAYS = env_int("IMAGE_RETENTION_DAYS", 7, minimum=1)
 TRYON_ENGINE = env_str("TRYON_ENGINE", "local")
 GENERATION_DEADLINE_SECONDS = env_int("GENERATION_DEADLINE_SECONDS", 180, minimum=10)
 GENERATION_REDRIVE_AFTER_SECONDS = env_int("GENERATION_REDRIVE_AFTER_SECONDS", 120, minimum=5)
+ENGINE_MAX_POLL_INTERVAL = env_int("ENGINE_MAX_POLL_INTERVAL", 5, minimum=1)
 SHOPPER_WEEKLY_LIMIT = env_int("SHOPPER_WEEKLY_LIMIT", 10, minimum=1)
 IP_WEEKLY_LIMIT = env_int("IP_WEEKLY_LIMIT", 30, minimum=1)
 FETCH_ALLOW_PRIVATE_ADDRESSES = env_bool("FETCH_ALLOW_PRIVATE_ADDRESSES", default=False)

@@ -137,3 +137,12 @@ def uploaded_image(proxy, person_jpeg) -> str:
     response = proxy.upload(person_jpeg, visitorId="visitor-0001")
     assert response.status_code == 201, response.content
     return response.json()["fileId"]
+
+
+def render_job(job_id: str):
+    """Run the worker's task body for one generation now; returns the generation afterwards."""
+    from fittingroom.generations.models import Generation
+    from fittingroom.generations.services import generation_render
+
+    generation_render(generation_id=job_id)
+    return Generation.objects.get(id=job_id)

@@ -49,6 +49,14 @@ class Generation(models.Model):
     error_message = models.CharField(max_length=500, blank=True)
     result_image = models.ImageField(upload_to=result_image_path, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    provider_job_id = models.CharField(max_length=255, blank=True, db_index=True)
+    polls = models.PositiveIntegerField(default=0)
+
+    # Output controls: the account's logo bottom-left unless turned off for this generation;
+    # the photo and result are deleted `keep_for_days` after creation.
+    watermark = models.BooleanField(default=True)
+    keep_for_days = models.PositiveSmallIntegerField(default=7)
+    expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
     # Charging: the quota period charged (None: no quota), whether the slot still counts toward
     # the shopper's weekly limit, and when it was refunded (set once, by compare-and-set).

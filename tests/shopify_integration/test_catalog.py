@@ -8,11 +8,10 @@ import pytest
 from django.db import connection
 
 from fittingroom.generations.models import Generation
-from fittingroom.generations.services import generation_render
 from shopify_integration.catalog import ShopifyCatalog, garment_cache_invalidate
 from shopify_integration.models import Shop
 from shopify_integration.tokens import IssuedToken, shop_tokens_store
-from tests.conftest import SignedProxyClient, make_shop
+from tests.conftest import SignedProxyClient, make_shop, render_job
 
 PRODUCT = "gid://shopify/Product/7001"
 RED = "gid://shopify/ProductVariant/8001"
@@ -63,7 +62,7 @@ def test_a_try_on_of_a_real_product_renders_with_that_variants_image(store_proxy
     image_id = store_proxy.upload(person_jpeg).json()["fileId"]
 
     job = try_on(store_proxy, image_id, variant=NAVY).json()["jobId"]
-    generation = generation_render(generation_id=job)
+    generation = render_job(job)
 
     assert generation.status == "COMPLETED", generation.error_code
     assert generation.garment_image_ref.endswith("/tshirt-navy.png")
@@ -190,7 +189,7 @@ def test_a_garment_image_from_a_host_not_allowed_fails_the_job_with_a_refund(
     job = try_on(store_proxy, image_id, RED).json()["jobId"]
     settings.GARMENT_IMAGE_HOSTS = ["cdn.shopify.com"]
 
-    generation = generation_render(generation_id=job)
+    generation = render_job(job)
 
     assert (generation.status, generation.error_code) == ("FAILED", "PRODUCT_IMAGE_FETCH_FAILED")
     store.account.refresh_from_db()

@@ -12,6 +12,9 @@ from fittingroom.images.models import PersonImage
 from fittingroom.limits.services import shopper_limits_check
 from fittingroom.limits.shoppers import Shopper
 
+KEEP_FOR_DAYS_CHOICES = (1, 3, 7)
+DEFAULT_KEEP_FOR_DAYS = 7
+
 
 @transaction.atomic
 def generation_create(
@@ -21,6 +24,8 @@ def generation_create(
     person_image: PersonImage,
     garment: Garment,
     catalog_source: str,
+    watermark: bool = True,
+    keep_for_days: int = DEFAULT_KEEP_FOR_DAYS,
 ) -> Generation:
     """Check the shopper's weekly limits and the account's quota, insert the PENDING generation
     and enqueue its rendering once the transaction commits.
@@ -45,6 +50,9 @@ def generation_create(
         quota_period_end=quota_period_end,
         created_at=now,
         deadline_at=now + timedelta(seconds=settings.GENERATION_DEADLINE_SECONDS),
+        watermark=watermark,
+        keep_for_days=keep_for_days,
+        expires_at=now + timedelta(days=keep_for_days),
     )
     _enqueue_on_commit(generation.id)
     return generation

@@ -28,6 +28,15 @@ def generation_claim(*, generation_id: str) -> Generation | None:
     return Generation.objects.select_related("person_image", "account").get(id=generation_id)
 
 
+def generation_release(*, generation_id: str) -> bool:
+    """PROCESSING → PENDING, so a step that hit a transient provider failure can be retried."""
+    return bool(
+        Generation.objects.filter(id=generation_id, status=Status.PROCESSING).update(
+            status=Status.PENDING, updated_at=timezone.now()
+        )
+    )
+
+
 def generation_complete(*, generation: Generation, result_jpeg: bytes) -> bool:
     """Store the result and mark COMPLETED. False (and the file removed) if the generation was
     no longer PROCESSING, e.g. the reaper failed it past its deadline meanwhile."""
@@ -77,8 +86,9 @@ def generation_refund(*, generation_id: str) -> bool:
 
 
 def generations_reap() -> dict[str, int]:
-    """Periodic: fail what passed its deadline, re-enqueue PENDING jobs whose message was lost."""
-    from fittingroom.generations.tasks import generation_process
+    """Periodic: fail what passed its deadline; re-enqueue PENDING jobs and hosted-job polls
+    whose message was lost (nothing touched them for GENERATION_REDRIVE_AFTER_SECONDS)."""
+    from fittingroom.generations.tasks import generation_poll_task, generation_process
 
     now = timezone.now()
     expired = Generation.objects.filter(
@@ -93,13 +103,22 @@ def generations_reap() -> dict[str, int]:
         for generation_id in list(expired[:500])
     )
     stale = now - timedelta(seconds=settings.GENERATION_REDRIVE_AFTER_SECONDS)
-    lost = list(
-        Generation.objects.filter(
-            status=Status.PENDING, created_at__lte=stale, deadline_at__gt=now
-        ).values_list("id", flat=True)[:500]
-    )
+    live = Generation.objects.filter(updated_at__lte=stale, deadline_at__gt=now)
+    lost = list(live.filter(status=Status.PENDING).values_list("id", flat=True)[:500])
     for generation_id in lost:
         generation_process.delay(generation_id)
-    if failed or lost:
-        logger.info("reaper failed %d generations and re-enqueued %d", failed, len(lost))
-    return {"failed": failed, "redriven": len(lost)}
+    unpolled = list(
+        live.filter(status=Status.PROCESSING)
+        .exclude(provider_job_id="")
+        .values_list("id", flat=True)[:500]
+    )
+    for generation_id in unpolled:
+        generation_poll_task.delay(generation_id)
+    if failed or lost or unpolled:
+        logger.info(
+            "reaper: %d failed, %d re-enqueued, %d polls re-driven",
+            failed,
+            len(lost),
+            len(unpolled),
+        )
+    return {"failed": failed, "redriven": len(lost) + len(unpolled)}

@@ -7,7 +7,8 @@ from PIL import Image
 
 from fittingroom.generations.models import Generation
 from fittingroom.generations.services import generation_fail, generation_render, generations_reap
-from tests.conftest import image_bytes
+from fittingroom.generations.services.render import DONE
+from tests.conftest import image_bytes, render_job
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ def mean_colour(image: Image.Image, box: tuple[int, int, int, int]) -> tuple[flo
 def test_it_renders_the_variant_onto_the_torso_and_completes(proxy, uploaded_image):
     job = create_job(proxy, uploaded_image, variant="gid://shopify/ProductVariant/11002")
 
-    generation = generation_render(generation_id=job)
+    generation = render_job(job)
 
     assert generation.status == Generation.Status.COMPLETED
     assert generation.attempts == 1
@@ -44,11 +45,11 @@ def test_it_renders_the_variant_onto_the_torso_and_completes(proxy, uploaded_ima
 def test_running_the_task_twice_renders_once(proxy, uploaded_image):
     job = create_job(proxy, uploaded_image)
 
-    first = generation_render(generation_id=job)
+    first = render_job(job)
     second = generation_render(generation_id=job)
 
     assert first.status == Generation.Status.COMPLETED
-    assert second is None
+    assert second == DONE
     assert Generation.objects.get(id=job).attempts == 1
 
 
@@ -56,7 +57,7 @@ def test_a_photo_without_a_person_fails_with_its_own_code_and_is_refunded(proxy,
     landscape = proxy.upload(image_bytes("JPEG", size=(600, 400), color=(40, 140, 220)))
     job = create_job(proxy, landscape.json()["fileId"])
 
-    generation = generation_render(generation_id=job)
+    generation = render_job(job)
 
     assert generation.status == Generation.Status.FAILED
     assert generation.error_code == "NO_PERSON_DETECTED"
@@ -73,7 +74,7 @@ def test_a_deleted_photo_fails_the_job_cleanly(proxy, uploaded_image):
     job = create_job(proxy, uploaded_image)
     Generation.objects.get(id=job).person_image.delete()
 
-    generation = generation_render(generation_id=job)
+    generation = render_job(job)
 
     assert (generation.status, generation.error_code) == ("FAILED", "USER_IMAGE_NOT_FOUND")
 
@@ -90,7 +91,7 @@ def test_failing_twice_refunds_once(proxy, uploaded_image, shop):
 
 def test_a_finished_job_cannot_be_failed_afterwards(proxy, uploaded_image, shop):
     job = create_job(proxy, uploaded_image)
-    generation_render(generation_id=job)
+    render_job(job)
 
     assert generation_fail(generation_id=job, code="ENGINE_TIMEOUT", message="late") is False
     assert Generation.objects.get(id=job).status == Generation.Status.COMPLETED
@@ -115,6 +116,6 @@ def test_the_reaper_fails_jobs_past_their_deadline_and_refunds_them(proxy, uploa
 
 def test_the_reaper_re_enqueues_pending_jobs_whose_message_was_lost(proxy, uploaded_image):
     lost = create_job(proxy, uploaded_image)
-    Generation.objects.filter(id=lost).update(created_at=timezone.now() - timedelta(minutes=5))
+    Generation.objects.filter(id=lost).update(updated_at=timezone.now() - timedelta(minutes=5))
 
     assert generations_reap()["redriven"] == 1

@@ -1,0 +1,30 @@
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+
+from fittingroom.core.ratebucket import bucket_take
+
+
+def test_a_bucket_gives_a_minutes_worth_then_says_how_long_to_wait():
+    name = f"test-{uuid.uuid4().hex}"
+
+    waits = [bucket_take(name=name, per_minute=30) for _ in range(31)]
+
+    assert waits[:30] == [0.0] * 30
+    assert 0 < waits[30] <= 60
+
+
+def test_concurrent_takers_share_one_bucket():
+    name = f"test-{uuid.uuid4().hex}"
+
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        waits = list(pool.map(lambda _: bucket_take(name=name, per_minute=50), range(80)))
+
+    assert waits.count(0.0) == 50
+
+
+def test_buckets_are_separate_per_name():
+    first, second = f"test-{uuid.uuid4().hex}", f"test-{uuid.uuid4().hex}"
+    bucket_take(name=first, per_minute=1)
+
+    assert bucket_take(name=first, per_minute=1) > 0
+    assert bucket_take(name=second, per_minute=1) == 0.0
