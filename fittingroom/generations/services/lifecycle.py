@@ -2,12 +2,12 @@
 twice (a redelivered task, the reaper racing a worker) changes nothing the second time."""
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from fittingroom.accounts.services import account_quota_release
@@ -17,12 +17,25 @@ logger = logging.getLogger(__name__)
 Status = Generation.Status
 
 
+def _abandoned(now: datetime) -> Q:
+    """A local render whose worker died: PROCESSING, no provider job, lease run out."""
+    lease = timedelta(seconds=settings.GENERATION_RENDER_LEASE_SECONDS)
+    return Q(status=Status.PROCESSING, provider_job_id="", started_at__lte=now - lease)
+
+
 def generation_claim(*, generation_id: str) -> Generation | None:
-    """PENDING → PROCESSING. Returns the claimed generation, or None when someone else has it."""
+    """PENDING → PROCESSING (or take over an abandoned render). Returns the claimed generation,
+    or None when someone else has it, it is finished, or it has used all its attempts."""
     now = timezone.now()
-    claimed = Generation.objects.filter(
-        id=generation_id, status=Status.PENDING, deadline_at__gt=now
-    ).update(status=Status.PROCESSING, started_at=now, updated_at=now, attempts=F("attempts") + 1)
+    claimed = (
+        Generation.objects.filter(
+            id=generation_id, deadline_at__gt=now, attempts__lt=settings.GENERATION_MAX_ATTEMPTS
+        )
+        .filter(Q(status=Status.PENDING) | _abandoned(now))
+        .update(
+            status=Status.PROCESSING, started_at=now, updated_at=now, attempts=F("attempts") + 1
+        )
+    )
     if not claimed:
         return None
     return Generation.objects.select_related("person_image", "account").get(id=generation_id)
@@ -107,6 +120,14 @@ def generations_reap() -> dict[str, int]:
     lost = list(live.filter(status=Status.PENDING).values_list("id", flat=True)[:500])
     for generation_id in lost:
         generation_process.delay(generation_id)
+    abandoned = list(
+        Generation.objects.filter(_abandoned(now), deadline_at__gt=now).values_list(
+            "id", flat=True
+        )[:500]
+    )
+    for generation_id in abandoned:
+        generation_process.delay(generation_id)
+    lost += abandoned
     unpolled = list(
         live.filter(status=Status.PROCESSING)
         .exclude(provider_job_id="")

@@ -31,7 +31,6 @@ from fittingroom.generations.services.watermark import watermark_apply
 
 logger = logging.getLogger(__name__)
 Status = Generation.Status
-MAX_ENGINE_ATTEMPTS = 5
 
 
 class PersonImageGone(Exception):
@@ -53,7 +52,7 @@ DONE = Next()
 def generation_render(*, generation_id: str) -> Next:
     """Claim a PENDING generation and render it (sync engines) or submit it (hosted job
     engines). Any failure ends FAILED with a stable code and a refund; a transient engine
-    failure puts it back to PENDING and asks for a retry, up to MAX_ENGINE_ATTEMPTS."""
+    failure puts it back to PENDING and asks for a retry, up to GENERATION_MAX_ATTEMPTS."""
     engine_name = Generation.objects.filter(id=generation_id).values_list("engine", flat=True)
     wait = _rate_wait(next(iter(engine_name), ""))
     if wait:
@@ -102,7 +101,7 @@ def _transient(generation: Generation, error: EngineUnavailable, step: str) -> N
     delay = error.retry_after or min(2.0**generation.attempts, 30.0)
     if step == "poll":
         return Next(poll_in=delay)
-    if generation.attempts >= MAX_ENGINE_ATTEMPTS:
+    if generation.attempts >= settings.GENERATION_MAX_ATTEMPTS:
         generation_fail(generation_id=generation.id, code=error.code, message=error.message)
         return DONE
     generation_release(generation_id=generation.id)

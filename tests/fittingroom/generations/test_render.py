@@ -119,3 +119,28 @@ def test_the_reaper_re_enqueues_pending_jobs_whose_message_was_lost(proxy, uploa
     Generation.objects.filter(id=lost).update(updated_at=timezone.now() - timedelta(minutes=5))
 
     assert generations_reap()["redriven"] == 1
+
+
+def test_a_render_abandoned_by_a_dead_worker_is_taken_over_after_its_lease(
+    proxy, uploaded_image, settings
+):
+    job = create_job(proxy, uploaded_image)
+    started = timezone.now() - timedelta(seconds=settings.GENERATION_RENDER_LEASE_SECONDS + 1)
+    Generation.objects.filter(id=job).update(
+        status=Generation.Status.PROCESSING, started_at=started, updated_at=started, attempts=1
+    )
+
+    assert generations_reap()["redriven"] == 1
+    generation = render_job(job)
+
+    assert generation.status == Generation.Status.COMPLETED
+    assert generation.attempts == 2
+
+
+def test_a_render_still_within_its_lease_is_left_alone(proxy, uploaded_image):
+    job = create_job(proxy, uploaded_image)
+    Generation.objects.filter(id=job).update(
+        status=Generation.Status.PROCESSING, started_at=timezone.now(), attempts=1
+    )
+
+    assert render_job(job).status == Generation.Status.PROCESSING
