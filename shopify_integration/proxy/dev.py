@@ -4,6 +4,7 @@ against `make run`. Mounted only when DEBUG is on (see config/urls.py)."""
 import time
 from urllib.parse import parse_qsl, urlencode
 
+from asgiref.sync import async_to_sync, iscoroutinefunction
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.urls import resolve
@@ -34,4 +35,5 @@ def dev_proxy_view(request: HttpRequest, path: str) -> HttpResponse:
     request.GET = QueryDict(query)
     request.path = request.path_info = target
     match = resolve(target)
-    return match.func(request, *match.args, **match.kwargs)
+    view = async_to_sync(match.func) if iscoroutinefunction(match.func) else match.func
+    return view(request, *match.args, **match.kwargs)

@@ -1,12 +1,10 @@
 from django.urls import path
 
-from shopify_integration.proxy import apis
+from shopify_integration.proxy import apis, waiting
 
 urlpatterns = [
     path("upload-image", apis.ProxyImageUploadApi.as_view(), name="proxy-upload-image"),
     path("fitting-room", apis.ProxyFittingRoomApi.as_view(), name="proxy-fitting-room"),
-    path(
-        "generation/<str:job_id>", apis.ProxyGenerationStatusApi.as_view(), name="proxy-generation"
-    ),
+    path("generation/<str:job_id>", waiting.generation_status_view, name="proxy-generation"),
     path("check-credits", apis.ProxyCheckCreditsApi.as_view(), name="proxy-check-credits"),
 ]

@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from fittingroom.accounts.services import account_quota_release
+from fittingroom.generations.events import generation_changed
 from fittingroom.generations.models import Generation
 
 logger = logging.getLogger(__name__)
@@ -38,6 +39,7 @@ def generation_claim(*, generation_id: str) -> Generation | None:
     )
     if not claimed:
         return None
+    generation_changed(generation_id=generation_id)
     return Generation.objects.select_related("person_image", "account").get(id=generation_id)
 
 
@@ -61,6 +63,8 @@ def generation_complete(*, generation: Generation, result_jpeg: bytes) -> bool:
     )
     if not done:
         field.storage.delete(field.name)
+    else:
+        generation_changed(generation_id=generation.id)
     return bool(done)
 
 
@@ -79,6 +83,7 @@ def generation_fail(*, generation_id: str, code: str, message: str) -> bool:
     )
     if failed:
         generation_refund(generation_id=generation_id)
+        generation_changed(generation_id=generation_id)
     return bool(failed)
 
 
