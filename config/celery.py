@@ -7,6 +7,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 app = Celery("fittingroom")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+# Task modules inside sub-packages of an app are not found by the default discovery.
+app.autodiscover_tasks(["shopify_integration.webhooks", "shopify_integration.billing"])
 
 
 @app.on_after_configure.connect

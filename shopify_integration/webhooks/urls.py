@@ -1,1 +1,7 @@
-urlpatterns: list = []
+from django.urls import path
+
+from shopify_integration.webhooks.apis import WebhookReceiveApi
+
+urlpatterns = [
+    path("webhooks", WebhookReceiveApi.as_view(), name="shopify-webhooks"),
+]

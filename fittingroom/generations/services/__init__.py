@@ -7,8 +7,14 @@ from fittingroom.generations.services.lifecycle import (
 )
 from fittingroom.generations.services.render import generation_poll, generation_render
 from fittingroom.generations.services.retention import generations_expire
+from fittingroom.generations.services.shoppers import (
+    account_data_delete,
+    shopper_data_delete,
+    shopper_data_export,
+)
 
 __all__ = [
+    "account_data_delete",
     "generation_claim",
     "generation_complete",
     "generation_create",
@@ -17,4 +23,6 @@ __all__ = [
     "generation_render",
     "generations_expire",
     "generations_reap",
+    "shopper_data_delete",
+    "shopper_data_export",
 ]
