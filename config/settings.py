@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "fittingroom.accounts",
     "fittingroom.images",
     "fittingroom.generations",
+    "fittingroom.products",
     "shopify_integration",
 ]
 
@@ -122,6 +123,16 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    "billing-sync": {
+        "task": "shopify_integration.billing.tasks.billing_sync_all",
+        "schedule": timedelta(hours=6),
+        "options": {"expires": 3600},
+    },
+    "billing-usage-charges": {
+        "task": "shopify_integration.billing.tasks.usage_charges_send",
+        "schedule": timedelta(seconds=60),
+        "options": {"expires": 55},
+    },
     "reap-stuck-generations": {
         "task": "fittingroom.generations.tasks.generations_reap_task",
         "schedule": timedelta(seconds=60),
@@ -173,6 +184,13 @@ SHOPPER_WEEKLY_LIMIT = env_int("SHOPPER_WEEKLY_LIMIT", 10, minimum=1)
 IP_WEEKLY_LIMIT = env_int("IP_WEEKLY_LIMIT", 30, minimum=1)
 FETCH_ALLOW_PRIVATE_ADDRESSES = env_bool("FETCH_ALLOW_PRIVATE_ADDRESSES", default=False)
 GARMENT_IMAGE_HOSTS = env_list("GARMENT_IMAGE_HOSTS", ["cdn.shopify.com"])
+FASHN_API_KEY = env_str("FASHN_API_KEY", "")
+FASHN_API_URL = env_str("FASHN_API_URL", "https://api.fashn.ai")
+FASHN_MODEL_NAME = env_str("FASHN_MODEL_NAME", "tryon-v1.6")
+FASHN_MODE = env_str("FASHN_MODE", "balanced")
+FASHN_TIMEOUT = env_int("FASHN_TIMEOUT", 30, minimum=1)
+# FASHN does not sign webhooks: their URL carries an HMAC token of ours (SECRET_KEY if unset).
+FASHN_WEBHOOK_SECRET = env_str("FASHN_WEBHOOK_SECRET", "")
 VERTEX_PROJECT = env_str("VERTEX_PROJECT", "")
 VERTEX_LOCATION = env_str("VERTEX_LOCATION", "us-central1")
 VERTEX_MODEL = env_str("VERTEX_MODEL", "virtual-try-on-001")

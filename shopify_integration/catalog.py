@@ -25,6 +25,7 @@ from fittingroom.catalog import (
     VariantNotOfProduct,
     register_catalog_source,
 )
+from fittingroom.core.cache_atomic import cache_add, cache_incr
 from fittingroom.core.fetch import FetchError, fetch_image
 from shopify_integration.admin_api import (
     AdminApiClient,
@@ -67,12 +68,7 @@ def _generation_key(shop_domain: str, product_gid: str) -> str:
 
 def garment_cache_invalidate(*, shop_domain: str, product_gid: str) -> None:
     """Make every cached resolution of this product stale (webhooks call this)."""
-    key = _generation_key(shop_domain, product_gid)
-    cache.add(key, 0, timeout=None)
-    try:
-        cache.incr(key)
-    except ValueError:  # evicted between add and incr
-        cache.set(key, 1, timeout=None)
+    cache_incr(_generation_key(shop_domain, product_gid), timeout=None)
 
 
 def _cache_key(shop_domain: str, product_gid: str, variant_gid: str | None) -> str:
@@ -127,7 +123,7 @@ def _resolution(shop: Shop, product_gid: str, variant_gid: str | None) -> dict:
         cached = cache.get(key)
         if cached is not None:
             return cached
-        if cache.add(f"{key}:lock", 1, timeout=LOCK_TTL) or time.monotonic() > deadline:
+        if cache_add(f"{key}:lock", 1, timeout=LOCK_TTL) or time.monotonic() > deadline:
             break
         time.sleep(0.05)
     try:

@@ -17,7 +17,12 @@ from shopify_integration.models import Shop
 from shopify_integration.proxy.signature import sign_proxy_query
 
 ROOT = Path(__file__).resolve().parent.parent
-pytest_plugins = ["tests.emulators.fixtures", "tests.emulators.static_images"]
+pytest_plugins = [
+    "tests.emulators.fixtures",
+    "tests.emulators.static_images",
+    "tests.emulators.fashn",
+    "tests.emulators.vertex",
+]
 
 PERSON_PHOTO = ROOT / "fittingroom" / "demo" / "person.jpg"
 DEMO_DOMAIN = "demo-fittingroom.myshopify.com"

@@ -2,10 +2,11 @@
 
 from datetime import datetime, timedelta
 
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from fittingroom.accounts.models import Account
+from fittingroom.accounts.models import Account, CreditLedgerEntry
 from fittingroom.core.errors import ApplicationError
 
 QUOTA_PERIOD = timedelta(days=30)
@@ -52,3 +53,50 @@ def account_quota_available(*, account: Account) -> bool:
     period_over = account.quota_period_end is None or account.quota_period_end <= timezone.now()
     used = 0 if period_over else account.quota_used
     return used < account.quota_limit
+
+
+class InsufficientCredits(ApplicationError):
+    code, status, message = "INSUFFICIENT_CREDITS", 402, "Account is out of credits."
+
+
+def account_credit_reserve(*, account: Account, generation_id: str) -> None:
+    """Take one credit for a generation, never below zero under any concurrency (one
+    conditional UPDATE), and record it. Raises INSUFFICIENT_CREDITS. Call inside the
+    transaction that creates the generation."""
+    taken = Account.objects.filter(id=account.id, credit_balance__gt=0).update(
+        credit_balance=F("credit_balance") - 1
+    )
+    if not taken:
+        raise InsufficientCredits()
+    CreditLedgerEntry.objects.create(
+        account_id=account.id,
+        delta=-1,
+        generation_id=generation_id,
+        reason=CreditLedgerEntry.Reason.GENERATION,
+    )
+
+
+def account_credit_refund(*, account_id: str, generation_id: str) -> bool:
+    """Give a failed generation's credit back, exactly once (the ledger's unique constraint
+    refuses a second refund). Returns whether it refunded now."""
+    try:
+        with transaction.atomic():
+            CreditLedgerEntry.objects.create(
+                account_id=account_id,
+                delta=1,
+                generation_id=generation_id,
+                reason=CreditLedgerEntry.Reason.REFUND,
+            )
+    except IntegrityError:
+        return False
+    Account.objects.filter(id=account_id).update(credit_balance=F("credit_balance") + 1)
+    return True
+
+
+@transaction.atomic
+def account_credit_grant(*, account: Account, amount: int, note: str = "") -> None:
+    """Add (or, negative, remove) credits by hand, recorded in the ledger."""
+    Account.objects.filter(id=account.id).update(credit_balance=F("credit_balance") + amount)
+    CreditLedgerEntry.objects.create(
+        account_id=account.id, delta=amount, note=note[:255], reason=CreditLedgerEntry.Reason.GRANT
+    )

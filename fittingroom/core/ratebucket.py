@@ -6,16 +6,14 @@ Redis (the embedded default, one machine) a fixed one-minute window in the share
 stands in.
 """
 
-import fcntl
 import math
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from functools import cache as memoize
 
 import redis
 from django.conf import settings
-from django.core.cache import cache
+
+from fittingroom.core.cache_atomic import cache_incr
 
 # Refill by elapsed time (Redis's own clock, the same for every worker), then take a token or
 # say how long until one is there. Returns the wait in seconds as a string (0 = taken).
@@ -48,22 +46,6 @@ def bucket_take(*, name: str, per_minute: int) -> float:
         script = _redis().register_script(_TAKE)
         return float(script(keys=[f"ratebucket:{name}"], args=[per_minute / 60.0, per_minute]))
     window = int(time.time() // 60)
-    key = f"ratebucket:{name}:{window}"
-    with _local_lock():
-        cache.add(key, 0, timeout=120)
-        taken = cache.incr(key)
-    if taken <= per_minute:
+    if cache_incr(f"ratebucket:{name}:{window}", timeout=120) <= per_minute:
         return 0.0
     return math.ceil((window + 1) * 60 - time.time()) or 1.0
-
-
-@contextmanager
-def _local_lock() -> Iterator[None]:
-    # The file cache's incr is read-then-write: serialise it across this machine's processes.
-    settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
-    with open(settings.VAR_DIR / "ratebucket.lock", "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)

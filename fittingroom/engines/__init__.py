@@ -11,10 +11,14 @@ from fittingroom.engines.base import (
     NoPersonDetected,
     TryOnEngine,
 )
+from fittingroom.engines.fashn import FashnEngine
 from fittingroom.engines.local import LocalEngine
+from fittingroom.engines.vertex import VertexEngine
 
 ENGINES: dict[str, type] = {
     LocalEngine.name: LocalEngine,
+    FashnEngine.name: FashnEngine,
+    VertexEngine.name: VertexEngine,
 }
 
 

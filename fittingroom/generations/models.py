@@ -58,9 +58,11 @@ class Generation(models.Model):
     keep_for_days = models.PositiveSmallIntegerField(default=7)
     expires_at = models.DateTimeField(null=True, blank=True, db_index=True)
 
-    # Charging: the quota period charged (None: no quota), whether the slot still counts toward
+    # Charging: the quota period charged (None: no quota) or a credit (public-API accounts),
+    # whether the slot still counts toward
     # the shopper's weekly limit, and when it was refunded (set once, by compare-and-set).
     quota_period_end = models.DateTimeField(null=True, blank=True)
+    credit_charged = models.BooleanField(default=False)
     counts_toward_limit = models.BooleanField(default=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
 

@@ -5,7 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fittingroom.accounts.models import Account
-from fittingroom.accounts.services import account_quota_consume
+from fittingroom.accounts.services import account_credit_reserve, account_quota_consume
 from fittingroom.catalog import Garment
 from fittingroom.generations.models import Generation
 from fittingroom.images.models import PersonImage
@@ -30,12 +30,13 @@ def generation_create(
     """Check the shopper's weekly limits and the account's quota, insert the PENDING generation
     and enqueue its rendering once the transaction commits.
 
-    All or nothing: RATE_LIMIT_EXCEEDED or QUOTA_EXCEEDED leave no row and no charge.
+    All or nothing: RATE_LIMIT_EXCEEDED, QUOTA_EXCEEDED or INSUFFICIENT_CREDITS leave no row
+    and no charge.
     """
-    shopper_limits_check(account=account, shopper=shopper)
-    quota_period_end = account_quota_consume(account=account)
+    if account.kind == Account.Kind.SHOP:
+        shopper_limits_check(account=account, shopper=shopper)
     now = timezone.now()
-    generation = Generation.objects.create(
+    generation = Generation(
         account=account,
         shopper_key=shopper.key,
         client_ip=shopper.ip,
@@ -47,13 +48,14 @@ def generation_create(
         garment_category=garment.category,
         garment_image_ref=garment.image_ref,
         engine=account.engine or settings.TRYON_ENGINE,
-        quota_period_end=quota_period_end,
         created_at=now,
         deadline_at=now + timedelta(seconds=settings.GENERATION_DEADLINE_SECONDS),
         watermark=watermark,
         keep_for_days=keep_for_days,
         expires_at=now + timedelta(days=keep_for_days),
     )
+    _charge(account, generation)
+    generation.save(force_insert=True)
     _enqueue_on_commit(generation.id)
     return generation
 
@@ -62,3 +64,12 @@ def _enqueue_on_commit(generation_id: str) -> None:
     from fittingroom.generations.tasks import generation_process
 
     transaction.on_commit(lambda: generation_process.delay(generation_id))
+
+
+def _charge(account: Account, generation: Generation) -> None:
+    """Public-API accounts pay a credit per generation; shops use their period quota."""
+    if account.kind == Account.Kind.API:
+        account_credit_reserve(account=account, generation_id=generation.id)
+        generation.credit_charged = True
+    else:
+        generation.quota_period_end = account_quota_consume(account=account)

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from fittingroom.accounts.services import account_quota_release
+from fittingroom.accounts.services import account_credit_refund, account_quota_release
 from fittingroom.generations.events import generation_changed
 from fittingroom.generations.models import Generation
 
@@ -95,7 +95,11 @@ def generation_refund(*, generation_id: str) -> bool:
     )
     if not refunded:
         return False
-    generation = Generation.objects.only("account_id", "quota_period_end").get(id=generation_id)
+    generation = Generation.objects.only("account_id", "quota_period_end", "credit_charged").get(
+        id=generation_id
+    )
+    if generation.credit_charged:
+        account_credit_refund(account_id=generation.account_id, generation_id=generation_id)
     if generation.quota_period_end is not None:
         account_quota_release(
             account_id=generation.account_id, period_end=generation.quota_period_end

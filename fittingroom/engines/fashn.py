@@ -1,0 +1,314 @@
+"""The ``fashn`` engine: FASHN's hosted virtual try-on API (https://docs.fashn.ai).
+
+This is the one module that talks to FASHN. A try-on is a *prediction*:
+
+- ``POST /v1/run`` with ``{"model_name": "tryon-v1.6", "inputs": {...}}`` (and
+  ``?webhook_url=`` to be called back) answers ``{"id": "...", "error": null}``;
+- ``GET /v1/status/{id}`` answers ``{"id", "status", "error"}``: ``starting``, ``in_queue`` and
+  ``processing`` until ``completed`` (with ``output``: a list of CDN URLs, or of base64 data URIs
+  when ``return_base64`` was asked) or ``failed`` (``error``: ``{"name", "message"}``); the
+  official SDK also knows ``canceled`` and ``time_out``;
+- a webhook is a POST of that same terminal payload. FASHN does not sign it (its docs advise
+  "a verification mechanism" of your own), so the caller puts ``webhook_token()`` in the URL.
+
+Errors before a prediction exists are HTTP statuses with ``{"error": "<Name>", "message"}``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hmac
+import json
+import logging
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import quote
+
+import requests
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.crypto import salted_hmac
+
+from fittingroom.engines.base import (
+    CATEGORIES,
+    ContentRejected,
+    EngineError,
+    EngineTimeout,
+    EngineUnavailable,
+    GarmentImageInvalid,
+    JobStatus,
+    PersonImageInvalid,
+    ProductImageFetchFailed,
+)
+
+logger = logging.getLogger(__name__)
+
+MAX_BODY_BYTES = 20 * 1024 * 1024  # a base64 result is well under this; more is not FASHN
+CONNECT_TIMEOUT = 5.0
+MODES = ("performance", "balanced", "quality")
+FASHN_CATEGORIES = ("auto", *CATEGORIES)
+PENDING = frozenset({"starting", "in_queue", "processing"})
+STOPPED = frozenset({"canceled", "time_out"})
+# Runtime error names (docs "Error Handling", the SDK's status type) the shopper can act on;
+# any other name (PipelineError, ThirdPartyError, InternalServerError, ...) is ENGINE_ERROR.
+RUNTIME_ERRORS: dict[str, type[EngineError]] = {
+    "ContentModerationError": ContentRejected,
+    "NSFWError": ContentRejected,  # the same refusal, as tryon-v1.5 named it
+    "PoseError": PersonImageInvalid,
+    "PhotoTypeError": GarmentImageInvalid,
+}
+WEBHOOK_SALT = "fittingroom.engines.fashn.webhook"
+_DATA_URI = re.compile(r"data:[^\s\"',]*,?[A-Za-z0-9+/=]*")
+
+
+class FashnEngine:
+    """FASHN Virtual Try-On as a ``HostedJobEngine`` (see the module docstring).
+
+    Results come back as base64 (``return_base64``) by default: FASHN then keeps no copy of
+    the shopper's try-on on its CDN, and the pipeline has nothing to download.
+    """
+
+    name = "fashn"
+    preferred_size = 1024
+
+    def __init__(self, *, return_base64: bool = True) -> None:
+        if not settings.FASHN_API_KEY:
+            raise ImproperlyConfigured("Set FASHN_API_KEY to use the fashn engine.")
+        if settings.FASHN_MODE not in MODES:
+            raise ImproperlyConfigured(f"FASHN_MODE must be one of {', '.join(MODES)}.")
+        self.base_url = settings.FASHN_API_URL.rstrip("/")
+        self.model_name = settings.FASHN_MODEL_NAME
+        self.mode = settings.FASHN_MODE
+        self.return_base64 = return_base64
+        read = float(settings.FASHN_TIMEOUT)
+        self.timeout = (min(CONNECT_TIMEOUT, read), read)
+        self.session = requests.Session()
+        self.session.headers["Authorization"] = f"Bearer {settings.FASHN_API_KEY}"
+
+    def submit(
+        self, *, person_jpeg: bytes, garment_png: bytes, category: str, webhook_url: str | None
+    ) -> str:
+        """Start a prediction; returns its id. Raises EngineError subclasses."""
+        body = {
+            "model_name": self.model_name,
+            "inputs": {
+                "model_image": _data_uri("image/jpeg", person_jpeg),
+                "garment_image": _data_uri("image/png", garment_png),
+                "category": category if category in FASHN_CATEGORIES else "auto",
+                "mode": self.mode,
+                "garment_photo_type": "auto",
+                "num_samples": 1,
+                # FASHN's advice for real-time consumer try-on: smaller and faster than PNG.
+                "output_format": "jpeg",
+                "return_base64": self.return_base64,
+            },
+        }
+        params = {"webhook_url": webhook_url} if webhook_url else None
+        payload = self._call("POST", "/v1/run", json=body, params=params)
+        job_id, error = payload.get("id"), payload.get("error")
+        if error or not isinstance(job_id, str) or not job_id:
+            failure = EngineError()
+            failure.add_note(f"FASHN /v1/run answered without a prediction: {_clean(error)}")
+            raise failure
+        return job_id
+
+    def poll(self, *, job_id: str) -> JobStatus:
+        """The prediction's state; raises the mapped EngineError if it failed or stopped."""
+        payload = self._call("GET", f"/v1/status/{quote(job_id, safe='')}")
+        _, outcome = prediction_outcome(payload)
+        if isinstance(outcome, EngineError):
+            raise outcome
+        return outcome
+
+    def _call(self, method: str, path: str, **kwargs: Any) -> dict[str, Any]:
+        """One API call: the JSON object of a 2xx answer, else the mapped EngineError."""
+        try:
+            with self.session.request(
+                method, self.base_url + path, timeout=self.timeout, stream=True, **kwargs
+            ) as response:
+                body = _read_capped(response)
+        except requests.RequestException as error:  # timeouts and connection failures
+            logger.warning("FASHN %s %s: %s", method, path, type(error).__name__)
+            raise EngineUnavailable() from error
+        if not 200 <= response.status_code < 300:
+            raise _api_error(response.status_code, response.headers, body)
+        return _json_object(body)
+
+
+def parse_webhook(body: bytes, headers: Mapping[str, str]) -> tuple[str, JobStatus | EngineError]:
+    """The prediction id and outcome a FASHN webhook reports: a ``JobStatus``, or the mapped
+    ``EngineError`` (returned, not raised) for a failed or stopped prediction.
+
+    FASHN does not sign webhooks, so ``headers`` carry nothing to verify: check the URL's
+    token (``webhook_token_valid``) before calling this. FASHN retries a delivery that is not
+    answered 2xx and may deliver twice: the same body always gives the same result. Raises
+    EngineError only for a body that is not a prediction payload.
+    """
+    if len(body) > MAX_BODY_BYTES:
+        raise EngineError("The webhook body is too large to be FASHN's.")
+    return prediction_outcome(_json_object(body))
+
+
+def prediction_outcome(payload: Any) -> tuple[str, JobStatus | EngineError]:
+    """Read a status payload (``/v1/status`` or webhook). Raises EngineError if it has no
+    ``id`` or no known ``status``."""
+    job_id = payload.get("id") if isinstance(payload, dict) else None
+    status = payload.get("status") if isinstance(payload, dict) else None
+    if not isinstance(job_id, str) or not job_id or not isinstance(status, str):
+        raise _malformed("a status without id or status")
+    if status in PENDING:
+        return job_id, JobStatus("pending")
+    if status == "completed":
+        return job_id, _completed(job_id, payload.get("output"))
+    if status == "failed":
+        return job_id, _failed(job_id, payload.get("error"))
+    if status in STOPPED:
+        logger.warning("FASHN prediction %s ended %s", job_id, status)
+        return job_id, EngineTimeout()
+    raise _malformed(f"an unknown status {status[:40]!r}")
+
+
+def webhook_token(reference: str) -> str:
+    """A token to put in the webhook URL of the job we know as ``reference`` (e.g. the
+    generation id): FASHN calls back exactly the URL it was given, unsigned."""
+    secret = settings.FASHN_WEBHOOK_SECRET or settings.SECRET_KEY
+    return salted_hmac(WEBHOOK_SALT, reference, secret=secret, algorithm="sha256").hexdigest()
+
+
+def webhook_token_valid(reference: str, token: str) -> bool:
+    """Whether ``token`` is ``webhook_token(reference)``, compared in constant time."""
+    return hmac.compare_digest(webhook_token(reference), token)
+
+
+def _data_uri(mime: str, content: bytes) -> str:
+    return f"data:{mime};base64,{base64.b64encode(content).decode('ascii')}"
+
+
+def _completed(job_id: str, output: Any) -> JobStatus | EngineError:
+    first = output[0] if isinstance(output, list) and output else None
+    if isinstance(first, str) and first.startswith("data:"):
+        try:
+            content = base64.b64decode(first.partition(",")[2], validate=True)
+        except (binascii.Error, ValueError):
+            content = b""
+        if content:
+            return JobStatus("completed", result_bytes=content)
+    elif isinstance(first, str) and first.startswith(("https://", "http://")):
+        return JobStatus("completed", result_url=first)
+    logger.warning("FASHN prediction %s completed without a usable output", job_id)
+    return EngineError("The model answered without a result.")
+
+
+def _failed(job_id: str, error: Any) -> EngineError:
+    error = error if isinstance(error, dict) else {}
+    name = error.get("name") if isinstance(error.get("name"), str) else ""
+    message = _clean(error.get("message"))
+    logger.warning("FASHN prediction %s failed: %s: %s", job_id, name or "?", message)
+    failure = _runtime_error(name, message)
+    failure.add_note(f"FASHN {name}: {message}")
+    return failure
+
+
+def _runtime_error(name: str, message: str) -> EngineError:
+    if name == "ImageLoadError":
+        return _image_load_error(message)
+    return RUNTIME_ERRORS.get(name, EngineError)()
+
+
+def _image_load_error(message: str) -> EngineError:
+    """FASHN names the image in the message ("Error loading model image: ...")."""
+    lowered = message.lower()
+    if "garment" in lowered or "product" in lowered:
+        return ProductImageFetchFailed()
+    return PersonImageInvalid()
+
+
+def _api_error(status: int, headers: Mapping[str, str], body: bytes) -> EngineError:
+    """The error for an HTTP error answer: retryable (EngineUnavailable) only when waiting
+    can fix it; a bad key or an empty account needs the operator, not a retry."""
+    name, message = _error_fields(body)
+    logger.warning("FASHN answered HTTP %s %s: %s", status, name or "-", message)
+    if status in (401, 403):
+        return EngineError(f"FASHN refused the API key (HTTP {status}): check FASHN_API_KEY.")
+    if status == 429 and name == "OutOfCredits":
+        return EngineError("The FASHN account is out of API credits.")
+    if status == 429 or status >= 500:
+        return EngineUnavailable(retry_after=_retry_after(headers.get("Retry-After")))
+    if status in (400, 422) and name in (*RUNTIME_ERRORS, "ImageLoadError"):
+        return _runtime_error(name, message)
+    failure = EngineError()
+    failure.add_note(f"FASHN HTTP {status} {name}: {message}")
+    return failure
+
+
+def _error_fields(body: bytes) -> tuple[str, str]:
+    """(name, message) of ``{"error": "Name", "message": "..."}`` (documented) or of a
+    runtime-shaped ``{"error": {"name", "message"}}``; empty strings if neither."""
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        return "", ""
+    if not isinstance(payload, dict):
+        return "", ""
+    error = payload.get("error")
+    if isinstance(error, dict):
+        payload, error = error, error.get("name")
+    name = error if isinstance(error, str) else ""
+    return name[:60], _clean(payload.get("message"))
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date), if there is one."""
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _read_capped(response: requests.Response) -> bytes:
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise _malformed(f"a {declared}-byte body")
+    chunks, size = [], 0
+    for chunk in response.iter_content(chunk_size=256 * 1024):
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _malformed("a body over the size cap")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _json_object(body: bytes) -> dict[str, Any]:
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        raise _malformed("a body that is not a JSON object")
+    return payload
+
+
+def _malformed(what: str) -> EngineError:
+    logger.warning("FASHN sent %s", what)
+    failure = EngineError()
+    failure.add_note(f"FASHN sent {what}")
+    return failure
+
+
+def _clean(value: Any) -> str:
+    """A provider message fit for logs: short, and with any echoed image data cut out."""
+    text = value if isinstance(value, str) else ("" if value is None else repr(value))
+    return _DATA_URI.sub("data:…", text)[:300]
