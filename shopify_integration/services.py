@@ -7,6 +7,7 @@ from fittingroom.generations.models import Generation
 from fittingroom.generations.services import generation_create
 from fittingroom.images.selectors import person_image_get
 from fittingroom.limits.shoppers import Shopper
+from shopify_integration.billing.selectors import shop_free_allowance_left
 from shopify_integration.models import Shop
 from shopify_integration.tokens import ShopReauthRequired
 
@@ -17,7 +18,10 @@ class BillingNotAllowed(ApplicationError):
 
 
 def shop_billing_active(*, shop: Shop) -> bool:
-    return shop.billing_status == Shop.Billing.ACTIVE
+    """Whether billing lets the shop take a try-on now: an ACTIVE plan (whose quota the core
+    enforces: QUOTA_EXCEEDED), or else free allowance left this period. A shop without a plan
+    that used its allowance needs one: BILLING_NOT_ALLOWED."""
+    return shop.billing_status == Shop.Billing.ACTIVE or shop_free_allowance_left(shop=shop)
 
 
 def proxy_generation_create(

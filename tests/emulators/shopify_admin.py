@@ -4,78 +4,28 @@ It runs the real documents a client sends, with graphql-core, against a subset o
 schema, resolving from per-shop fixtures. Endpoint: `POST /{shop}/admin/api/{version}/graphql.json`
 (or `/admin/api/{version}/graphql.json` with the shop in the Host header). Tests switch on
 Shopify's failure modes: wrong token (401), THROTTLED, 5xx/429, slow and malformed answers.
+
+Billing: `appSubscriptionCreate` records a PENDING subscription; tests play the merchant with
+`approve_subscription` / `cancel_subscription`; `currentAppInstallation.activeSubscriptions` lists
+the ACTIVE ones; `appUsageRecordCreate` enforces the usage line item's cappedAmount and replays
+the record of an idempotencyKey it has seen instead of charging again.
 """
 
 import base64
+import copy
 import json
 import re
 import threading
 from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal, InvalidOperation
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from graphql import GraphQLError, build_schema, graphql_sync
 
-SDL = """
-schema { query: QueryRoot }
-
-scalar URL
-
-interface Node { id: ID! }
-
-enum MediaContentType { EXTERNAL_VIDEO IMAGE MODEL_3D VIDEO }
-enum MediaStatus { FAILED PROCESSING READY UPLOADED }
-
-interface Media { id: ID! alt: String mediaContentType: MediaContentType! status: MediaStatus! }
-
-type Image { id: ID url: URL! width: Int height: Int altText: String }
-
-type MediaImage implements Media & Node {
-  id: ID! alt: String mediaContentType: MediaContentType! status: MediaStatus!
-  image: Image mimeType: String
-}
-
-type VideoSource { url: String! mimeType: String! height: Int! width: Int! }
-
-type Video implements Media & Node {
-  id: ID! alt: String mediaContentType: MediaContentType! status: MediaStatus!
-  sources: [VideoSource!]! filename: String!
-}
-
-type PageInfo {
-  hasNextPage: Boolean! hasPreviousPage: Boolean! startCursor: String endCursor: String
-}
-
-type MediaEdge { cursor: String! node: Media! }
-type MediaConnection { nodes: [Media!]! edges: [MediaEdge!]! pageInfo: PageInfo! }
-
-type ProductVariantEdge { cursor: String! node: ProductVariant! }
-type ProductVariantConnection {
-  nodes: [ProductVariant!]! edges: [ProductVariantEdge!]! pageInfo: PageInfo!
-}
-
-type Product implements Node {
-  id: ID! title: String! handle: String! productType: String!
-  featuredMedia: Media
-  media(first: Int, after: String, last: Int, before: String, reverse: Boolean = false):
-    MediaConnection!
-  variants(first: Int, after: String, last: Int, before: String, reverse: Boolean = false):
-    ProductVariantConnection!
-}
-
-type ProductVariant implements Node {
-  id: ID! title: String! position: Int! product: Product! image: Image
-  media(first: Int, after: String, last: Int, before: String, reverse: Boolean = false):
-    MediaConnection!
-}
-
-type QueryRoot {
-  node(id: ID!): Node
-  nodes(ids: [ID!]!): [Node]!
-  product(id: ID!): Product
-  productVariant(id: ID!): ProductVariant
-}
-"""
+SDL = Path(__file__).with_name("shopify_admin_schema.graphql").read_text()
 
 UNAUTHORIZED_BODY = {
     "errors": "[API] Invalid API key or access token (unrecognized login or wrong password)"
@@ -83,6 +33,8 @@ UNAUTHORIZED_BODY = {
 MAXIMUM_AVAILABLE, RESTORE_RATE = 1000.0, 50.0
 _GID = re.compile(r"^gid://shopify/[A-Za-z]+/\d+$")
 _PATH = re.compile(r"^(?:/(?P<shop>[^/]+))?/admin/api/(?P<version>[^/]+)/graphql\.json$")
+CAP_EXCEEDED = "Total price exceeds balance remaining"
+NO_PUBLIC_DISTRIBUTION = "Apps without a public distribution cannot use the Billing API"
 
 
 class ShopifyAdminEmulator:
@@ -90,6 +42,7 @@ class ShopifyAdminEmulator:
 
     def __init__(self) -> None:
         self.schema = build_schema(SDL)
+        self._billing = _Billing()
         self._wire_resolvers()
         self.tokens: dict[str, str] = {}
         self.calls: list[tuple[str, str | None, dict[str, Any] | None]] = []
@@ -195,6 +148,32 @@ class ShopifyAdminEmulator:
         with self._lock:
             self._products.get(shop, {}).pop(gid, None)
             self._specs.pop((shop, gid), None)
+
+    # --- billing (the merchant's side and what tests inspect) --------------------------------
+    def approve_subscription(self, shop: str, subscription_id: str) -> None:
+        """The merchant approves: ACTIVE for 30 days, replacing the shop's other active one."""
+        self._billing.approve(shop, subscription_id)
+
+    def cancel_subscription(self, shop: str, subscription_id: str) -> None:
+        self._billing.set_status(shop, subscription_id, "CANCELLED")
+
+    def refuse_billing(
+        self, shop: str, message: str = NO_PUBLIC_DISTRIBUTION, field: list[str] | None = None
+    ) -> None:
+        """appSubscriptionCreate answers this userError for the shop (e.g. a custom app)."""
+        with self._billing.lock:
+            self._billing.refusals[shop] = _user_error(field, message)
+
+    def set_balance_used(self, shop: str, line_item_id: str, amount: str) -> None:
+        self._billing.set_balance_used(shop, line_item_id, Decimal(amount))
+
+    def subscriptions(self, shop: str) -> list[dict[str, Any]]:
+        with self._billing.lock:
+            return copy.deepcopy(self._billing.subscriptions.get(shop, []))
+
+    def usage_records(self, shop: str) -> list[dict[str, Any]]:
+        with self._billing.lock:
+            return copy.deepcopy(self._billing.records.get(shop, []))
 
     def _next_id(self) -> int:
         with self._lock:
@@ -310,7 +289,7 @@ class ShopifyAdminEmulator:
             self.schema,
             query,
             variable_values=variables if isinstance(variables, dict) else None,
-            context_value={"products": products},
+            context_value={"products": products, "shop": shop},
         )
         body: dict[str, Any] = {}
         if result.errors:
@@ -343,6 +322,226 @@ class ShopifyAdminEmulator:
         variant["image"].resolve = lambda source, _: (
             _image_object(source["_image_url"], 0) if source["_image_url"] else None
         )
+        billing = self._billing
+        fields["currentAppInstallation"].resolve = lambda _, info: billing.installation(
+            info.context["shop"]
+        )
+        mutation = self.schema.mutation_type.fields  # type: ignore[union-attr]
+        mutation["appSubscriptionCreate"].resolve = lambda _, info, **args: (
+            billing.subscription_create(info.context["shop"], args)
+        )
+        mutation["appUsageRecordCreate"].resolve = lambda _, info, **args: (
+            billing.usage_record_create(info.context["shop"], args)
+        )
+
+
+class _Billing:
+    """App subscriptions and usage records per shop; every change happens under `lock`."""
+
+    def __init__(self) -> None:
+        self.lock = threading.RLock()
+        self.subscriptions: dict[str, list[dict[str, Any]]] = {}
+        self.records: dict[str, list[dict[str, Any]]] = {}
+        self.refusals: dict[str, dict[str, Any]] = {}
+        self._ids = 5000
+
+    def _number(self) -> int:
+        self._ids += 1
+        return self._ids
+
+    def installation(self, shop: str) -> dict[str, Any]:
+        with self.lock:
+            active = [s for s in self.subscriptions.get(shop, []) if s["status"] == "ACTIVE"]
+            return {
+                "id": "gid://shopify/AppInstallation/1",
+                "activeSubscriptions": copy.deepcopy(active),
+            }
+
+    def subscription_create(self, shop: str, args: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            errors = self._subscription_errors(shop, args)
+            if errors:
+                return {"appSubscription": None, "confirmationUrl": None, "userErrors": errors}
+            number = self._number()
+            subscription = {
+                "id": f"gid://shopify/AppSubscription/{number}",
+                "name": args["name"],
+                "test": bool(args.get("test")),
+                "status": "PENDING",
+                "createdAt": _iso(datetime.now(UTC)),
+                "currentPeriodEnd": None,
+                "trialDays": args.get("trialDays") or 0,
+                "returnUrl": args["returnUrl"],
+                "lineItems": [
+                    _line_item(
+                        f"gid://shopify/AppSubscriptionLineItem/{number}?v=1&index={i}", item
+                    )
+                    for i, item in enumerate(args["lineItems"])
+                ],
+            }
+            subscription["confirmationUrl"] = (  # kept for tests; not a field of the type
+                f"https://{shop}/admin/charges/fittingroom/{number}/RecurringApplicationCharge"
+                "/confirm_recurring_application_charge?signature=emulated"
+            )
+            self.subscriptions.setdefault(shop, []).append(subscription)
+            return {
+                "appSubscription": copy.deepcopy(subscription),
+                "confirmationUrl": subscription["confirmationUrl"],
+                "userErrors": [],
+            }
+
+    def _subscription_errors(self, shop: str, args: dict[str, Any]) -> list[dict[str, Any]]:
+        if shop in self.refusals:
+            return [self.refusals[shop]]
+        errors = []
+        if not args["name"].strip():
+            errors.append(_user_error(["name"], "Name can't be blank"))
+        if not args["lineItems"]:
+            errors.append(_user_error(["lineItems"], "Line items can't be blank"))
+        kinds = []
+        for index, item in enumerate(args["lineItems"]):
+            given = [kind for kind, details in item["plan"].items() if details]
+            if len(given) != 1:
+                path = ["lineItems", str(index), "plan"]
+                errors.append(_user_error(path, "A line item needs exactly one pricing plan"))
+            kinds += given
+            usage = item["plan"].get("appUsagePricingDetails")
+            if usage and _decimal(usage["cappedAmount"]["amount"]) <= 0:
+                path = ["lineItems", str(index), "plan", "appUsagePricingDetails", "cappedAmount"]
+                errors.append(_user_error(path, "Capped amount must be greater than 0"))
+        if len(kinds) != len(set(kinds)):
+            message = "Only one pricing plan can be defined for each available type"
+            errors.append(_user_error(["lineItems"], message))
+        return errors
+
+    def approve(self, shop: str, subscription_id: str) -> None:
+        with self.lock:
+            for subscription in self.subscriptions.get(shop, []):
+                if subscription["status"] == "ACTIVE":
+                    subscription.update(status="CANCELLED", currentPeriodEnd=None)
+            period_end = _iso(datetime.now(UTC) + timedelta(days=30))
+            self._subscription(shop, subscription_id).update(
+                status="ACTIVE", currentPeriodEnd=period_end
+            )
+
+    def set_status(self, shop: str, subscription_id: str, status: str) -> None:
+        with self.lock:
+            self._subscription(shop, subscription_id).update(status=status, currentPeriodEnd=None)
+
+    def _subscription(self, shop: str, subscription_id: str) -> dict[str, Any]:
+        found = [s for s in self.subscriptions.get(shop, []) if s["id"] == subscription_id]
+        assert found, f"no subscription {subscription_id} in {shop}"
+        return found[0]
+
+    def _line_item(self, shop: str, line_item_id: str) -> tuple[dict, dict] | None:
+        for subscription in self.subscriptions.get(shop, []):
+            for item in subscription["lineItems"]:
+                if item["id"] == line_item_id:
+                    return subscription, item
+        return None
+
+    def set_balance_used(self, shop: str, line_item_id: str, amount: Decimal) -> None:
+        with self.lock:
+            found = self._line_item(shop, line_item_id)
+            assert found, f"no line item {line_item_id} in {shop}"
+            details = found[1]["plan"]["pricingDetails"]
+            details["balanceUsed"] = _money(amount, details["cappedAmount"]["currencyCode"])
+
+    def usage_record_create(self, shop: str, args: dict[str, Any]) -> dict[str, Any]:
+        with self.lock:
+            key = args.get("idempotencyKey")
+            replay = [r for r in self.records.get(shop, []) if key and r["idempotencyKey"] == key]
+            if replay:  # the same key again: the first record, and no second charge
+                return {"appUsageRecord": self._record_out(shop, replay[0]), "userErrors": []}
+            found = self._line_item(shop, args["subscriptionLineItemId"])
+            error = self._usage_error(found, args)
+            if error is not None:
+                return {"appUsageRecord": None, "userErrors": [error]}
+            details = found[1]["plan"]["pricingDetails"]  # type: ignore[index]
+            price = _decimal(args["price"]["amount"])
+            balance = _decimal(details["balanceUsed"]["amount"]) + price
+            details["balanceUsed"] = _money(balance, args["price"]["currencyCode"])
+            record = {
+                "id": f"gid://shopify/AppUsageRecord/{self._number()}",
+                "createdAt": _iso(datetime.now(UTC)),
+                "description": args["description"],
+                "idempotencyKey": key,
+                "price": _money(price, args["price"]["currencyCode"]),
+                "_line_item_id": args["subscriptionLineItemId"],
+            }
+            self.records.setdefault(shop, []).append(record)
+            return {"appUsageRecord": self._record_out(shop, record), "userErrors": []}
+
+    def _usage_error(self, found: tuple[dict, dict] | None, args: dict) -> dict[str, Any] | None:
+        key = args.get("idempotencyKey")
+        if key is not None and len(key) > 255:
+            message = "Idempotency key is too long (maximum is 255 characters)"
+            return _user_error(["idempotencyKey"], message)
+        if found is None or found[0]["status"] != "ACTIVE":
+            return _user_error(["subscriptionLineItemId"], "Subscription line item not found")
+        details = found[1]["plan"]["pricingDetails"]
+        if details["__typename"] != "AppUsagePricing":
+            message = "Subscription line item must have a usage pricing plan"
+            return _user_error(["subscriptionLineItemId"], message)
+        price, cap = args["price"], details["cappedAmount"]
+        if price["currencyCode"] != cap["currencyCode"] or _decimal(price["amount"]) <= 0:
+            return _user_error(["price"], "Price is invalid")
+        remaining = _decimal(cap["amount"]) - _decimal(details["balanceUsed"]["amount"])
+        if _decimal(price["amount"]) > remaining:
+            return _user_error(None, CAP_EXCEEDED)
+        return None
+
+    def _record_out(self, shop: str, record: dict[str, Any]) -> dict[str, Any]:
+        found = self._line_item(shop, record["_line_item_id"])
+        line_item = found[1] if found else None
+        return copy.deepcopy({**record, "subscriptionLineItem": line_item})
+
+
+def _line_item(line_item_id: str, item: dict[str, Any]) -> dict[str, Any]:
+    plan = item["plan"]
+    if plan.get("appRecurringPricingDetails"):
+        recurring = plan["appRecurringPricingDetails"]
+        details = {
+            "__typename": "AppRecurringPricing",
+            "price": _money(
+                _decimal(recurring["price"]["amount"]), recurring["price"]["currencyCode"]
+            ),
+            "interval": recurring.get("interval") or "EVERY_30_DAYS",
+        }
+    else:
+        usage = plan["appUsagePricingDetails"]
+        currency = usage["cappedAmount"]["currencyCode"]
+        details = {
+            "__typename": "AppUsagePricing",
+            "terms": usage["terms"],
+            "cappedAmount": _money(_decimal(usage["cappedAmount"]["amount"]), currency),
+            "balanceUsed": _money(Decimal(0), currency),
+            "interval": "EVERY_30_DAYS",
+        }
+    return {"id": line_item_id, "plan": {"pricingDetails": details}}
+
+
+def _decimal(value: Any) -> Decimal:
+    """Shopify's Decimal scalar: a number or a numeric string."""
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation as error:
+        raise GraphQLError(f"Invalid Decimal: {value!r}") from error
+    if not number.is_finite():
+        raise GraphQLError(f"Invalid Decimal: {value!r}")
+    return number
+
+
+def _money(amount: Decimal, currency: str) -> dict[str, str]:
+    return {"amount": f"{amount:.2f}", "currencyCode": currency}
+
+
+def _user_error(field: list[str] | None, message: str) -> dict[str, Any]:
+    return {"field": field, "message": message}
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _image_object(url: str, number: int) -> dict[str, Any]:

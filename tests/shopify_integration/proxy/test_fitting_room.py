@@ -98,7 +98,8 @@ def test_it_refuses_a_variant_of_another_product(proxy, uploaded_image):
     assert response.json()["code"] == "VALIDATION_FAILED"
 
 
-def test_it_refuses_a_shop_without_an_active_plan(proxy, uploaded_image, shop):
+def test_it_refuses_a_shop_without_an_active_plan(proxy, uploaded_image, shop, settings):
+    settings.FREE_MONTHLY_ALLOWANCE = 0
     shop.billing_status = Shop.Billing.FROZEN
     shop.save()
 

@@ -87,7 +87,8 @@ def test_check_credits_says_no_when_the_quota_is_used(proxy, shop):
     assert proxy.get("check-credits").json() == {"allowed": False, "code": "QUOTA_EXCEEDED"}
 
 
-def test_check_credits_says_no_without_an_active_plan(proxy, shop):
+def test_check_credits_says_no_without_an_active_plan(proxy, shop, settings):
+    settings.FREE_MONTHLY_ALLOWANCE = 0
     shop.billing_status = "none"
     shop.save()
 
