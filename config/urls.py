@@ -13,6 +13,7 @@ def build_urlpatterns(*, debug: bool) -> list:
         path("files/<str:token>", signed_file_view, name="signed-file"),
         path("proxy/public/", include("shopify_integration.proxy.urls")),
         path("shopify/", include("shopify_integration.urls")),
+        path("v1/", include("fittingroom.api.urls")),
     ]
     if debug:
         from shopify_integration.proxy.dev import dev_proxy_view
