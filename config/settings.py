@@ -189,6 +189,8 @@ FASHN_API_URL = env_str("FASHN_API_URL", "https://api.fashn.ai")
 FASHN_MODEL_NAME = env_str("FASHN_MODEL_NAME", "tryon-v1.6")
 FASHN_MODE = env_str("FASHN_MODE", "balanced")
 FASHN_TIMEOUT = env_int("FASHN_TIMEOUT", 30, minimum=1)
+# FASHN documents 50 /v1/run calls per minute; a bucket shared by all workers keeps to it.
+FASHN_REQUESTS_PER_MINUTE = env_int("FASHN_REQUESTS_PER_MINUTE", 50, minimum=1)
 # FASHN does not sign webhooks: their URL carries an HMAC token of ours (SECRET_KEY if unset).
 FASHN_WEBHOOK_SECRET = env_str("FASHN_WEBHOOK_SECRET", "")
 VERTEX_PROJECT = env_str("VERTEX_PROJECT", "")

@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from fittingroom.core.health import healthz_view
 from fittingroom.core.storage import signed_file_view
+from fittingroom.generations.webhooks import fashn_webhook_view
 
 
 def build_urlpatterns(*, debug: bool) -> list:
@@ -14,6 +15,7 @@ def build_urlpatterns(*, debug: bool) -> list:
         path("proxy/public/", include("shopify_integration.proxy.urls")),
         path("shopify/", include("shopify_integration.urls")),
         path("v1/", include("fittingroom.api.urls")),
+        path("engines/fashn/webhook", fashn_webhook_view, name="fashn-webhook"),
     ]
     if debug:
         from shopify_integration.proxy.dev import dev_proxy_view

@@ -28,6 +28,7 @@ from fittingroom.generations.services.lifecycle import (
     generation_release,
 )
 from fittingroom.generations.services.watermark import watermark_apply
+from fittingroom.generations.webhooks import fashn_webhook_url
 
 logger = logging.getLogger(__name__)
 Status = Generation.Status
@@ -117,7 +118,7 @@ def _start(generation: Generation) -> Next:
             person_jpeg=_encode(person, "JPEG"),
             garment_png=_encode(garment, "PNG"),
             category=generation.garment_category,
-            webhook_url=None,
+            webhook_url=_webhook_url(engine.name, generation.id),
         )
         Generation.objects.filter(id=generation.id, status=Status.PROCESSING).update(
             provider_job_id=job_id
@@ -135,6 +136,14 @@ def _poll(generation: Generation) -> Next:
         return Next(poll_in=_poll_delay(generation.polls + 1))
     _finish(generation, _result_image(status))
     return DONE
+
+
+def _webhook_url(engine_name: str, generation_id: str) -> str | None:
+    # Only where providers can reach us: an https PUBLIC_BASE_URL. Polling works regardless.
+    base = settings.PUBLIC_BASE_URL
+    if engine_name != "fashn" or not base.startswith("https://"):
+        return None
+    return fashn_webhook_url(base_url=base, generation_id=generation_id)
 
 
 def _poll_delay(polls: int) -> float:
