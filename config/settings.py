@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "drf_spectacular",
     "fittingroom.accounts",
     "fittingroom.images",
     "fittingroom.generations",
@@ -111,6 +112,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = (
         "processed_folder": str(BROKER_DIR / "processed"),
         "control_folder": str(BROKER_DIR / "control"),
         "store_processed": False,
+        # The filesystem transport polls its folder; the default second between polls
+        # would cap the embedded worker at about one task a second.
+        "polling_interval": 0.05,
     }
 )
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -140,6 +144,10 @@ CELERY_BEAT_SCHEDULE = {
     "expire-old-photos": {
         "task": "fittingroom.images.tasks.files_expire",
         "schedule": timedelta(minutes=15),
+    },
+    "expire-products": {
+        "task": "fittingroom.products.tasks.products_expire_task",
+        "schedule": timedelta(hours=1),
     },
     "expire-old-results": {
         "task": "fittingroom.generations.tasks.generations_expire_task",
@@ -236,6 +244,7 @@ DEV_PROXY_PATH_PREFIX = "/apps/fitting-room"
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "fittingroom.core.errors.exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "fittingroom.api.schema.AutoSchema",
     "DEFAULT_AUTHENTICATION_CLASSES": [],
     "DEFAULT_PERMISSION_CLASSES": [],
     "UNAUTHENTICATED_USER": None,
@@ -245,6 +254,21 @@ REST_FRAMEWORK = {
         "rest_framework.parsers.MultiPartParser",
     ],
 }
+
+# OpenAPI for the public surfaces, served at /api/schema/ (docs at /api/docs/).
+SPECTACULAR_SETTINGS = {
+    "TITLE": "fittingroom API",
+    "DESCRIPTION": "Virtual try-on: the public Try-On API (`/v1/`, authenticated with an "
+    "`x-api-key` header) and the storefront widget's API behind Shopify's app proxy "
+    "(`/proxy/public/`, authenticated by the proxy's signed query string). Every error is "
+    "`{code, message, status, details}`.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["fittingroom.api.schema.public_endpoints"],
+}
+# Abuse protection of the public API: requests per account and minute, on every /v1 endpoint.
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 100, minimum=1)
 
 RATELIMIT_VIEW = "fittingroom.core.errors.ratelimited_view"
 # A filesystem cache is shared by all local processes, which is what the limiter needs here;

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from fittingroom.core.health import healthz_view
 from fittingroom.core.storage import signed_file_view
@@ -15,6 +16,8 @@ def build_urlpatterns(*, debug: bool) -> list:
         path("proxy/public/", include("shopify_integration.proxy.urls")),
         path("shopify/", include("shopify_integration.urls")),
         path("v1/", include("fittingroom.api.urls")),
+        path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+        path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
         path("engines/fashn/webhook", fashn_webhook_view, name="fashn-webhook"),
     ]
     if debug:

@@ -127,6 +127,10 @@ def _resolution(shop: Shop, product_gid: str, variant_gid: str | None) -> dict:
             break
         time.sleep(0.05)
     try:
+        # Whoever held the lock before us may have just filled the cache: look once more.
+        cached = cache.get(key)
+        if cached is not None:
+            return cached
         resolved = _ask_shopify(shop, product_gid, variant_gid)
         cache.set(key, resolved, FOUND_TTL if resolved["status"] == "ok" else MISSING_TTL)
         return resolved

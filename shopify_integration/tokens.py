@@ -125,10 +125,15 @@ def shop_access_token(*, shop: Shop) -> str:
         raise ShopReauthRequired()
     if _fresh(shop):
         return decrypt(shop.access_token_encrypted)
-    with transaction.atomic():
-        locked = Shop.objects.select_for_update().get(id=shop.id)
-        if not _fresh(locked):  # another worker may have refreshed while we waited
-            _refresh(locked)
+    try:
+        with transaction.atomic():
+            locked = Shop.objects.select_for_update().get(id=shop.id)
+            if not _fresh(locked):  # another worker may have refreshed while we waited
+                _refresh(locked)
+    except ShopReauthRequired:
+        # Marked after the rollback, or the mark would be rolled back with it.
+        shop_mark_needs_reauth(shop=shop)
+        raise
     shop.refresh_from_db()
     return decrypt(shop.access_token_encrypted)
 
@@ -136,13 +141,11 @@ def shop_access_token(*, shop: Shop) -> str:
 def _refresh(shop: Shop) -> None:
     refresh_token = decrypt(shop.refresh_token_encrypted)
     if not refresh_token:
-        shop_mark_needs_reauth(shop=shop)
         raise ShopReauthRequired()
     body = request_token(
         shop=shop.domain, grant={"grant_type": "refresh_token", "refresh_token": refresh_token}
     )
     if body is None:
-        shop_mark_needs_reauth(shop=shop)
         raise ShopReauthRequired()
     shop_tokens_store(shop=shop, token=IssuedToken.from_response(body))
 

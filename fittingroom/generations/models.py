@@ -30,7 +30,7 @@ class Generation(models.Model):
         primary_key=True, max_length=32, default=new_generation_id, editable=False
     )
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="generations")
-    shopper_key = models.CharField(max_length=100)
+    shopper_key = models.CharField(max_length=260)
     client_ip = models.GenericIPAddressField()
     person_image = models.ForeignKey(
         PersonImage, on_delete=models.SET_NULL, null=True, blank=True, related_name="generations"

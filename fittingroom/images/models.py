@@ -21,7 +21,7 @@ class PersonImage(models.Model):
 
     id = models.CharField(primary_key=True, max_length=32, default=new_file_id, editable=False)
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="person_images")
-    shopper_key = models.CharField(max_length=100, db_index=True)
+    shopper_key = models.CharField(max_length=260, db_index=True)
     image = models.ImageField(upload_to=person_image_path, blank=True)
     width = models.PositiveIntegerField(default=0)
     height = models.PositiveIntegerField(default=0)

@@ -40,7 +40,11 @@ def upload_size_check(*, declared_bytes: int) -> None:
 
 
 def person_image_upload(
-    *, account: Account, shopper: Shopper, upload: UploadedFile | None
+    *,
+    account: Account,
+    shopper: Shopper,
+    upload: UploadedFile | None,
+    keep_for_days: int | None = None,
 ) -> PersonImage:
     """Validate and normalise a shopper's photo, store it under a random name and record it.
 
@@ -64,7 +68,7 @@ def person_image_upload(
         height=normalized.height,
         size_bytes=len(normalized.jpeg),
         sha256=hashlib.sha256(normalized.jpeg).hexdigest(),
-        expires_at=timezone.now() + timedelta(days=settings.IMAGE_RETENTION_DAYS),
+        expires_at=timezone.now() + timedelta(days=keep_for_days or settings.IMAGE_RETENTION_DAYS),
     )
     person_image.image.save("photo.jpg", ContentFile(normalized.jpeg), save=False)
     try:

@@ -1,1 +1,13 @@
-urlpatterns: list = []
+"""Under /shopify/: the embedded admin page, its JSON API and the authorization-code install."""
+
+from django.urls import path
+
+from shopify_integration.install import apis, views
+
+urlpatterns = [
+    path("app", views.app_view, name="shopify-app"),
+    path("api/settings", apis.MerchantSettingsApi.as_view(), name="shopify-merchant-settings"),
+    path("api/watermark", apis.MerchantWatermarkApi.as_view(), name="shopify-merchant-watermark"),
+    path("auth/install", views.oauth_install_view, name="shopify-oauth-install"),
+    path("auth/callback", views.oauth_callback_view, name="shopify-oauth-callback"),
+]

@@ -6,11 +6,13 @@ authentication class's job, errors the exception handler's.
 
 from django.conf import settings
 from django_ratelimit.core import is_ratelimited
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from fittingroom.api.schema import RETRY_AFTER, JobErrorSerializer, error_responses
 from fittingroom.core.errors import RateLimited
 from fittingroom.core.storage import signed_file_url
 from fittingroom.generations.models import Generation
@@ -45,6 +47,32 @@ class ProxyImageUploadApi(ProxyApi):
     class InputSerializer(serializers.Serializer):
         visitorId = serializers.RegexField(VISITOR_ID, required=False)
 
+    @extend_schema(
+        operation_id="proxy_upload_image",
+        summary="Upload the shopper's photo",
+        request={
+            "multipart/form-data": inline_serializer(
+                "ProxyImageUploadForm",
+                {
+                    "file": serializers.FileField(help_text="JPEG, PNG, WebP or HEIC photo."),
+                    "visitorId": serializers.RegexField(VISITOR_ID, required=False),
+                },
+            )
+        },
+        parameters=[RETRY_AFTER],
+        responses={
+            201: inline_serializer(
+                "ProxyImageUpload",
+                {
+                    "fileId": serializers.CharField(),
+                    "fileUrl": serializers.CharField(),
+                    "imageWidth": serializers.IntegerField(),
+                    "imageHeight": serializers.IntegerField(),
+                },
+            ),
+            **error_responses(400, 403, 404, 413, 415, 429),
+        },
+    )
     def post(self, request: Request) -> Response:
         upload_size_check(declared_bytes=int(request.META.get("CONTENT_LENGTH") or 0))
         context = self.proxy(request)
@@ -86,6 +114,20 @@ class ProxyFittingRoomApi(ProxyApi):
         )
         visitorId = serializers.RegexField(VISITOR_ID, required=False, allow_null=True)
 
+    @extend_schema(
+        operation_id="proxy_fitting_room",
+        summary="Create a try-on",
+        request=InputSerializer,
+        responses={
+            200: inline_serializer(
+                "ProxyFittingRoomJob",
+                {"jobId": serializers.CharField(), "message": serializers.CharField()},
+            ),
+            **error_responses(
+                400, 401, 402, 403, 404, 415, 429, 503, serializer=JobErrorSerializer
+            ),
+        },
+    )
     def post(self, request: Request) -> Response:
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -121,6 +163,19 @@ class ProxyGenerationStatusApi(ProxyApi):
         def get_errorMessage(self, generation: Generation) -> str | None:
             return generation.error_message or None
 
+    @extend_schema(
+        operation_id="proxy_generation_status",
+        summary="Try-on status",
+        parameters=[
+            OpenApiParameter(
+                "wait",
+                {"type": "integer", "minimum": 0},
+                description="Answer as soon as the status changes, or after this many seconds "
+                "(at most 25).",
+            )
+        ],
+        responses={200: OutputSerializer, **error_responses(400, 403, 404)},
+    )
     def get(self, request: Request, job_id: str) -> Response:
         generation = generation_get(account=self.proxy(request).shop.account, generation_id=job_id)
         response = Response(self.OutputSerializer(generation).data)
@@ -129,6 +184,22 @@ class ProxyGenerationStatusApi(ProxyApi):
 
 
 class ProxyCheckCreditsApi(ProxyApi):
+    @extend_schema(
+        operation_id="proxy_check_credits",
+        summary="Whether the shop can take try-ons now",
+        responses={
+            200: inline_serializer(
+                "ProxyCheckCredits",
+                {
+                    "allowed": serializers.BooleanField(),
+                    "code": serializers.CharField(
+                        required=False, help_text="Why not: BILLING_NOT_ALLOWED, QUOTA_EXCEEDED."
+                    ),
+                },
+            ),
+            **error_responses(403, 404),
+        },
+    )
     def get(self, request: Request) -> Response:
         blocked_by = shop_try_on_allowed(shop=self.proxy(request).shop)
         body = {"allowed": blocked_by is None}

@@ -2,75 +2,23 @@
 broker (Redis when REDIS_URL is set, else the filesystem transport) and the database."""
 
 import io
-import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 
 import numpy as np
 import pytest
 import requests
-from django.db import connection
 from PIL import Image
 
-from config.celery import app as celery_app
-from tests.conftest import ROOT, make_shop
+from tests.conftest import make_shop
 from tests.e2e.signing import signed_url
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
-def database_url_for_test_db() -> str:
-    params = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{Path(params['NAME']).resolve()}"
-    user, host, port = params["USER"], params["HOST"] or "127.0.0.1", params["PORT"] or 5432
-    password = f":{params['PASSWORD']}" if params["PASSWORD"] else ""
-    return f"postgres://{user}{password}@{host}:{port}/{params['NAME']}"
-
-
-@pytest.fixture
-def worker(settings, tmp_path):
-    env = os.environ | {
-        "DJANGO_SETTINGS_MODULE": "config.settings_test",
-        "DATABASE_URL": database_url_for_test_db(),
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-    }
-    celery_app.control.purge()  # messages left by earlier tests name rows that are gone
-    log = open(tmp_path / "worker.log", "w+")  # noqa: SIM115 - closed in teardown
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--concurrency=1",
-            "--queues",
-            settings.CELERY_TASK_DEFAULT_QUEUE,
-            "--loglevel=INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    yield process
-    process.terminate()
-    process.wait(timeout=20)
-    log.seek(0)
-    print(log.read()[-4000:])  # shown by pytest when the test failed
-    log.close()
-
-
 def test_a_signed_upload_and_try_on_is_rendered_by_a_real_worker(
-    live_server, settings, worker, person_jpeg
+    live_server, settings, start_worker, person_jpeg
 ):
+    start_worker()
     settings.PUBLIC_BASE_URL = live_server.url
     shop = make_shop("e2e-store.myshopify.com")
     url = lambda path: live_server.url + signed_url(shop.domain, path)  # noqa: E731

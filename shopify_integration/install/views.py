@@ -1,0 +1,144 @@
+"""HTML for merchants: the embedded admin page and the authorization-code install flow."""
+
+import logging
+import time
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_GET
+
+from fittingroom.core.errors import ApplicationError, Unauthorized
+from shopify_integration.install.apis import merchant_settings_data
+from shopify_integration.install.oauth import (
+    InvalidOAuthRequest,
+    oauth_authorize_url,
+    oauth_callback_verify,
+    oauth_query_verify,
+    oauth_state_matches,
+    oauth_state_new,
+    shop_domain_valid,
+)
+from shopify_integration.install.services import shop_authorize, shop_install
+from shopify_integration.session_token import decode_session_token
+
+logger = logging.getLogger(__name__)
+
+STATE_COOKIE, STATE_SALT, STATE_MAX_AGE = "shopify_oauth_state", "fittingroom.oauth-state", 600
+STATE_COOKIE_PATH = "/shopify/auth/"
+CALLBACK_MAX_AGE = 24 * 3600
+# Before the session token is verified we do not know which shop frames us.
+ANY_SHOP_ADMIN = "frame-ancestors https://*.myshopify.com https://admin.shopify.com;"
+OPEN_FROM_ADMIN = "Open the app from your Shopify admin (Apps → Fitting Room)."
+
+
+def _secrets() -> list[str]:
+    return [settings.SHOPIFY_API_SECRET, settings.SHOPIFY_API_SECRET_PREVIOUS]
+
+
+def _message_page(request: HttpRequest, *, status: int, title: str, message: str) -> HttpResponse:
+    response = render(
+        request,
+        "shopify_integration/message.html",
+        {"title": title, "message": message},
+        status=status,
+    )
+    response["Content-Security-Policy"] = ANY_SHOP_ADMIN
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@xframe_options_exempt
+@require_GET
+def app_view(request: HttpRequest) -> HttpResponse:
+    """The embedded admin page. Shopify loads it in the admin's iframe with a session token
+    (`id_token`); loading it installs the shop and obtains its offline token if needed."""
+    id_token = request.GET.get("id_token", "")
+    try:
+        claims = decode_session_token(id_token)
+        if request.GET.get("shop", claims.shop).lower() != claims.shop:
+            raise Unauthorized("The session token is for another store.")
+        shop = shop_install(domain=claims.shop, id_token=id_token)
+    except ApplicationError as error:
+        logger.info("embedded page refused: %s", error.code)
+        title = "Could not open Fitting Room"
+        message = OPEN_FROM_ADMIN if error.status == 401 else error.message
+        return _message_page(request, status=error.status, title=title, message=message)
+    context = {
+        "api_key": settings.SHOPIFY_API_KEY,
+        "shop": shop,
+        "initial": merchant_settings_data(shop),
+    }
+    response = render(request, "shopify_integration/app.html", context)
+    response["Content-Security-Policy"] = (
+        f"frame-ancestors https://{shop.domain} https://admin.shopify.com;"
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_GET
+def oauth_install_view(request: HttpRequest) -> HttpResponse:
+    """Start an authorization-code install: send the merchant to Shopify to approve our scopes,
+    with a state nonce we also keep in a signed cookie."""
+    shop = request.GET.get("shop", "").strip().lower()
+    if not shop_domain_valid(shop):
+        return _message_page(
+            request, status=400, title="Unknown store", message="Give a *.myshopify.com domain."
+        )
+    if "hmac" in request.GET:  # from Shopify's admin: it must be Shopify's
+        try:
+            oauth_query_verify(request.META.get("QUERY_STRING", ""), secrets=_secrets())
+        except InvalidOAuthRequest as error:
+            logger.info("install request refused: %s", error)
+            return _message_page(
+                request, status=error.status, title="Install refused", message=OPEN_FROM_ADMIN
+            )
+    state = oauth_state_new()
+    response = HttpResponseRedirect(oauth_authorize_url(shop=shop, state=state))
+    response.set_signed_cookie(
+        STATE_COOKIE,
+        state,
+        salt=STATE_SALT,
+        max_age=STATE_MAX_AGE,
+        path=STATE_COOKIE_PATH,
+        httponly=True,
+        secure=not settings.DEBUG,
+        samesite="Lax",
+    )
+    return response
+
+
+@require_GET
+def oauth_callback_view(request: HttpRequest) -> HttpResponse:
+    """Shopify's redirect back: check hmac, timestamp, domain and state, trade the code for an
+    offline token, then open the app in the shop's admin."""
+    try:
+        callback = oauth_callback_verify(
+            request.META.get("QUERY_STRING", ""),
+            secrets=_secrets(),
+            now=time.time(),
+            max_age=CALLBACK_MAX_AGE,
+        )
+    except InvalidOAuthRequest as error:
+        logger.info("install callback refused: %s", error)
+        return _message_page(
+            request, status=error.status, title="Install refused", message=OPEN_FROM_ADMIN
+        )
+    expected = request.get_signed_cookie(
+        STATE_COOKIE, default="", salt=STATE_SALT, max_age=STATE_MAX_AGE
+    )
+    if not oauth_state_matches(expected, callback.state):
+        logger.info("install callback refused: state mismatch for %s", callback.shop)
+        message = "This install link expired or was opened in another browser. Start again."
+        return _message_page(request, status=401, title="Install refused", message=message)
+    try:
+        shop = shop_authorize(domain=callback.shop, code=callback.code)
+    except ApplicationError as error:
+        logger.info("install callback refused: %s for %s", error.code, callback.shop)
+        status = 400 if error.status == 401 else error.status
+        return _message_page(request, status=status, title="Install failed", message=error.message)
+    response = HttpResponseRedirect(f"https://{shop.domain}/admin/apps/{settings.SHOPIFY_API_KEY}")
+    response.delete_cookie(STATE_COOKIE, path=STATE_COOKIE_PATH, samesite="Lax")
+    return response

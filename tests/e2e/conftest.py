@@ -1,0 +1,89 @@
+"""Real worker processes for end-to-end tests, on the test database and the configured broker."""
+
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from config.celery import app as celery_app
+from tests.conftest import ROOT
+
+
+def database_url_for_test_db() -> str:
+    params = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{Path(params['NAME']).resolve()}"
+    user, host, port = params["USER"], params["HOST"] or "127.0.0.1", params["PORT"] or 5432
+    password = f":{params['PASSWORD']}" if params["PASSWORD"] else ""
+    return f"postgres://{user}{password}@{host}:{port}/{params['NAME']}"
+
+
+class Worker:
+    def __init__(self, process: subprocess.Popen, log: Path) -> None:
+        self.process, self.log = process, log
+
+    def kill(self) -> None:
+        """SIGKILL the worker and its pool children: no warm shutdown, no acks."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, signal.SIGKILL)
+
+
+@pytest.fixture
+def start_worker(settings, tmp_path) -> Iterator[Callable[..., Worker]]:
+    """Starts `celery worker` processes sharing the test's database, media and broker."""
+    celery_app.control.purge()  # messages left by earlier tests name rows that are gone
+    workers: list[Worker] = []
+
+    def start(concurrency: int = 1, **extra_env: str) -> Worker:
+        env = (
+            os.environ
+            | {
+                "DJANGO_SETTINGS_MODULE": "config.settings_test",
+                "DATABASE_URL": database_url_for_test_db(),
+                "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            }
+            | extra_env
+        )
+        log = tmp_path / f"worker-{len(workers)}.log"
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "config",
+                "worker",
+                f"--concurrency={concurrency}",
+                "--queues",
+                settings.CELERY_TASK_DEFAULT_QUEUE,
+                "--loglevel=INFO",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        workers.append(Worker(process, log))
+        return workers[-1]
+
+    yield start
+    for worker in workers:
+        worker.stop()
+        print(worker.log.read_text()[-3000:])  # shown by pytest when the test failed
