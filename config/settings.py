@@ -169,6 +169,24 @@ STORAGES = {
     },
 }
 SIGNED_URL_MAX_AGE = env_int("SIGNED_URL_MAX_AGE", 3600, minimum=60)
+# S3-compatible object storage for photos and results when a bucket is named; files are then
+# handed out as presigned URLs that expire like our own signed ones.
+S3_BUCKET = env_str("S3_BUCKET", "")
+if S3_BUCKET:
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env_str("S3_ENDPOINT_URL", "") or None,
+            "region_name": env_str("S3_REGION", "") or None,
+            "access_key": env_str("S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env_str("S3_SECRET_ACCESS_KEY", "") or None,
+            "querystring_auth": True,
+            "querystring_expire": SIGNED_URL_MAX_AGE,
+            "file_overwrite": False,
+            "default_acl": None,
+        },
+    }
 
 # --- Uploads --------------------------------------------------------------------------------
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)

@@ -22,6 +22,7 @@ pytest_plugins = [
     "tests.emulators.static_images",
     "tests.emulators.fashn",
     "tests.emulators.vertex",
+    "tests.emulators.s3",
 ]
 
 PERSON_PHOTO = ROOT / "fittingroom" / "demo" / "person.jpg"

@@ -4,14 +4,17 @@ import mimetypes
 
 from django.conf import settings
 from django.core import signing
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage, storages
 from django.http import FileResponse, Http404, HttpRequest
 
 _SALT = "fittingroom.files"
 
 
 def signed_file_url(name: str) -> str:
-    """An absolute URL that serves `name` until SIGNED_URL_MAX_AGE passes."""
+    """An absolute URL that serves `name` until SIGNED_URL_MAX_AGE passes: our own signed route
+    for local files, the object store's presigned URL otherwise."""
+    if not isinstance(storages["default"], FileSystemStorage):
+        return default_storage.url(name)
     token = signing.dumps(name, salt=_SALT, compress=True)
     return f"{settings.PUBLIC_BASE_URL}/files/{token}"
 

@@ -93,9 +93,14 @@ def test_killing_the_worker_mid_run_loses_no_job_and_charges_nothing_twice(
     fashn_api, fashn_account, start_worker, settings
 ):
     fashn_api.latency = 3.0
-    settings.GENERATION_REDRIVE_AFTER_SECONDS = 3
+    settings.GENERATION_REDRIVE_AFTER_SECONDS = 5
+    # A job killed between its claim and its submit is taken over once its lease runs out.
+    settings.GENERATION_RENDER_LEASE_SECONDS = 10
     account, image = fashn_account
-    env = worker_env(fashn_api) | {"GENERATION_REDRIVE_AFTER_SECONDS": "3"}
+    env = worker_env(fashn_api) | {
+        "GENERATION_REDRIVE_AFTER_SECONDS": "5",
+        "GENERATION_RENDER_LEASE_SECONDS": "10",
+    }
     first = start_worker(concurrency=2, **env)
     ids = create(account, image, 20)
     waiting_since = time.monotonic()
