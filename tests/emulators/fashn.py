@@ -25,13 +25,15 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
 from PIL import Image, ImageDraw, ImageStat
+
+from tests.emulators.loopback import LoopbackEmulator
 
 IMAGE_FIELDS = {
     "tryon-v1.6": ("model_image", "garment_image"),
@@ -71,10 +73,11 @@ class Prediction:
         return self.created + self.latency
 
 
-class FashnEmulator:
+class FashnEmulator(LoopbackEmulator):
     """FASHN on 127.0.0.1: `start()` binds a free port; switches below script its failures."""
 
     def __init__(self, api_key: str | None = None) -> None:
+        super().__init__()
         self.api_key = api_key or f"fa-test-{secrets.token_hex(8)}"
         self.latency = 10.0  # seconds from run to a terminal status
         self.result_url_ttl = 72 * 3600.0  # FASHN keeps CDN outputs for 72 hours
@@ -89,29 +92,9 @@ class FashnEmulator:
         self._http: list[tuple[str, dict[str, Any]]] = []  # behaviours for the next API calls
         self._failures: list[tuple[str, str]] = []  # runtime failures for the next predictions
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
 
-    # --- lifecycle ------------------------------------------------------------------------
-    def start(self) -> "FashnEmulator":
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        self._server.emulator = self  # type: ignore[attr-defined]
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        ).start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()  # wakes slow answers and pending webhook deliveries
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-
-    @property
-    def base_url(self) -> str:
-        assert self._server is not None, "start() the emulator first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+    # --- lifecycle (start, stop, base_url: LoopbackEmulator; stop() also wakes slow answers
+    # and pending webhook deliveries, which wait on `_stopping`) ----------------------------
 
     # --- switches -------------------------------------------------------------------------
     def moderate_next(self, n: int = 1) -> None:
@@ -413,6 +396,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # keep test output quiet
+
+
+FashnEmulator.handler_class = _Handler
 
 
 @pytest.fixture

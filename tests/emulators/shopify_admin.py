@@ -19,11 +19,13 @@ import threading
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
 from graphql import GraphQLError, build_schema, graphql_sync
+
+from tests.emulators.loopback import LoopbackEmulator
 
 SDL = Path(__file__).with_name("shopify_admin_schema.graphql").read_text()
 
@@ -37,10 +39,11 @@ CAP_EXCEEDED = "Total price exceeds balance remaining"
 NO_PUBLIC_DISTRIBUTION = "Apps without a public distribution cannot use the Billing API"
 
 
-class ShopifyAdminEmulator:
+class ShopifyAdminEmulator(LoopbackEmulator):
     """Holds fixtures per shop and serves them; `start()` binds 127.0.0.1 on a free port."""
 
     def __init__(self) -> None:
+        super().__init__()
         self.schema = build_schema(SDL)
         self._billing = _Billing()
         self._wire_resolvers()
@@ -53,39 +56,12 @@ class ShopifyAdminEmulator:
         self._pending: list[tuple[str, dict[str, Any]]] = []  # (behaviour, options), in order
         self._lock = threading.Lock()
         self._ids = 1000
-        self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # --- lifecycle ------------------------------------------------------------------------
-    def start(self) -> "ShopifyAdminEmulator":
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        self._server.emulator = self  # type: ignore[attr-defined]
-        # A short poll interval keeps stop() (which waits for the next poll) fast.
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()  # wakes handlers sleeping in delay_next
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    @property
-    def port(self) -> int:
-        assert self._server is not None, "start() the emulator first"
-        return self._server.server_address[1]
-
+    # --- lifecycle (start, stop, port: LoopbackEmulator) -----------------------------------
     @property
     def url_template(self) -> str:
         """A value for settings.SHOPIFY_ADMIN_API_URL pointing at this emulator."""
-        return f"http://127.0.0.1:{self.port}/{{shop}}/admin/api/{{version}}/graphql.json"
+        return f"{self.base_url}/{{shop}}/admin/api/{{version}}/graphql.json"
 
     # --- fixtures -------------------------------------------------------------------------
     def add_product(
@@ -660,3 +636,6 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # keep test output quiet
+
+
+ShopifyAdminEmulator.handler_class = _Handler

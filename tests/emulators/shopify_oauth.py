@@ -28,6 +28,8 @@ import jwt
 import pytest
 from django.conf import settings
 
+from tests.emulators.loopback import LoopbackEmulator
+
 TOKEN_EXCHANGE = "urn:ietf:params:oauth:grant-type:token-exchange"
 ID_TOKEN = "urn:ietf:params:oauth:token-type:id_token"
 OFFLINE_ACCESS_TOKEN = "urn:shopify:params:oauth:token-type:offline-access-token"
@@ -70,11 +72,12 @@ class TokenCall:
     status: int
 
 
-class ShopifyOAuthEmulator:
+class ShopifyOAuthEmulator(LoopbackEmulator):
     """Issues and rotates tokens per shop; `start()` binds 127.0.0.1 on a free port. Client
     credentials and the session-token secret are read from Django settings on each call."""
 
     def __init__(self, *, scope: str = "read_products") -> None:
+        super().__init__()
         self.scope = scope
         self.calls: list[TokenCall] = []
         self.issued: list[dict[str, Any]] = []  # every token body handed out, in order
@@ -82,36 +85,12 @@ class ShopifyOAuthEmulator:
         self._refresh_tokens: dict[str, str] = {}  # live refresh token → shop
         self._pending: list[tuple[str, Any]] = []  # queued behaviours, in order
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # --- lifecycle ------------------------------------------------------------------------
-    def start(self) -> "ShopifyOAuthEmulator":
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        self._server.emulator = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()  # wakes handlers sleeping in delay_next
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
+    # --- lifecycle (start, stop, base_url: LoopbackEmulator) -------------------------------
     @property
     def token_url_template(self) -> str:
         """A value for settings.SHOPIFY_TOKEN_URL ({shop} stays for `.format(shop=…)`)."""
-        assert self._server is not None, "start() the emulator first"
-        return (
-            f"http://127.0.0.1:{self._server.server_address[1]}/{{shop}}/admin/oauth/access_token"
-        )
+        return f"{self.base_url}/{{shop}}/admin/oauth/access_token"
 
     # --- what Shopify hands out elsewhere ------------------------------------------------------
     def authorization_code(self, shop: str) -> str:
@@ -253,6 +232,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         self.wfile.write(data)
+
+
+ShopifyOAuthEmulator.handler_class = _Handler
 
 
 # Named explicitly so a test module can import it under another name (ruff's F811 flags a

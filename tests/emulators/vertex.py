@@ -27,7 +27,7 @@ import secrets
 import threading
 import time
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -39,6 +39,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from PIL import Image, ImageDraw, ImageStat
 
 from fittingroom.engines.vertex import clear_token_cache
+from tests.emulators.loopback import LoopbackEmulator
 
 SCOPE = "https://www.googleapis.com/auth/cloud-platform"
 JWT_BEARER_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -73,10 +74,13 @@ class BadRequest(Exception):
     """The request is invalid: answered as 400 INVALID_ARGUMENT with this message."""
 
 
-class VertexEmulator:
+class VertexEmulator(LoopbackEmulator):
     """Serves the token and predict endpoints; `start()` binds 127.0.0.1 on a free port."""
 
+    poll_interval = 0.005
+
     def __init__(self, *, public_key: Any, key_id: str, client_email: str = CLIENT_EMAIL) -> None:
+        super().__init__()
         self.public_key, self.key_id, self.client_email = public_key, key_id, client_email
         self.latency = 0.0  # seconds added to every predict answer
         self.token_lifetime = 3599
@@ -93,34 +97,8 @@ class VertexEmulator:
         self._pending: list[tuple[str, dict[str, Any]]] = []
         self._token_errors: list[tuple[int, str]] = []
         self._lock = threading.Lock()
-        self._stopping = threading.Event()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
 
-    # --- lifecycle ------------------------------------------------------------------------
-    def start(self) -> VertexEmulator:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-        self._server.daemon_threads = True
-        self._server.emulator = self  # type: ignore[attr-defined]
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.005}, daemon=True
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._stopping.set()  # wakes handlers sleeping in slow_next / latency
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    @property
-    def base_url(self) -> str:
-        assert self._server is not None, "start() the emulator first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
+    # --- lifecycle (start, stop, base_url: LoopbackEmulator) -------------------------------
     @property
     def token_uri(self) -> str:
         return f"{self.base_url}/token"
@@ -406,6 +384,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: object) -> None:
         pass
+
+
+VertexEmulator.handler_class = _Handler
 
 
 # --- fixture ------------------------------------------------------------------------------
