@@ -8,12 +8,17 @@ the security schemes, and operation names that don't collide across nested seria
 from typing import Any
 
 from django.utils.module_loading import import_string
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import (
+    OpenApiAuthenticationExtension,
+    OpenApiSerializerFieldExtension,
+)
 from drf_spectacular.generators import EndpointEnumerator
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
+from fittingroom.api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from fittingroom.api.idempotency import MAX_KEY_LENGTH, REPLAYED_HEADER
 from fittingroom.api.throttling import AccountRateThrottle
 
 PUBLIC_PATH_PREFIXES = ("/v1/", "/proxy/public/")
@@ -54,12 +59,68 @@ class JobErrorSerializer(ErrorSerializer):
     jobId = serializers.CharField(allow_null=True)
 
 
-def error_responses(*statuses: int, serializer: type = ErrorSerializer) -> dict[int, Any]:
-    """`extend_schema(responses=...)` entries for these error statuses."""
+def error_responses(
+    *statuses: int,
+    serializer: type = ErrorSerializer,
+    descriptions: dict[int, str] | None = None,
+) -> dict[int, Any]:
+    """`extend_schema(responses=...)` entries for these error statuses; `descriptions` replaces
+    the shared wording where an operation answers a status for reasons of its own."""
+    described = {**ERROR_DESCRIPTIONS, **(descriptions or {})}
     return {
-        status: OpenApiResponse(serializer, description=ERROR_DESCRIPTIONS[status])
-        for status in statuses
+        status: OpenApiResponse(serializer, description=described[status]) for status in statuses
     }
+
+
+def path_parameter(
+    name: str, description: str, *, max_length: int | None = None, segment: bool = True
+) -> OpenApiParameter:
+    """A string path parameter; `segment`: one path segment, without "/" (`<str:…>`)."""
+    schema: dict = {"type": "string", "minLength": 1}
+    if segment:
+        schema["pattern"] = "^[^/]+$"
+    if max_length is not None:
+        schema["maxLength"] = max_length
+    return OpenApiParameter(name, schema, OpenApiParameter.PATH, description=description)
+
+
+class OpaqueIdField(serializers.Field):
+    """Describes, for the schema only, a client's own identifier as `shapes` reads it: a
+    non-blank string of printable characters, or an integer (many systems' ids are numeric)."""
+
+    def __init__(self, *, max_length: int, **kwargs: Any) -> None:
+        self.max_length = max_length
+        super().__init__(**kwargs)
+
+
+class OpaqueIdFieldScheme(OpenApiSerializerFieldExtension):
+    target_class = OpaqueIdField
+
+    def map_serializer_field(self, auto_schema: SpectacularAutoSchema, direction: str) -> dict:
+        return {
+            "oneOf": [
+                {"type": "string", "minLength": 1, "maxLength": self.target.max_length},
+                {"type": "integer"},
+            ]
+        }
+
+
+IDEMPOTENCY_PARAMETERS = [
+    OpenApiParameter(
+        IDEMPOTENCY_HEADER,
+        {"type": "string", "minLength": 1, "maxLength": MAX_KEY_LENGTH},
+        OpenApiParameter.HEADER,
+        description="Retry safely: a repeat with the same key and request gets the first "
+        "answer again (kept 24 h) instead of doing the work twice.",
+    ),
+    OpenApiParameter(
+        REPLAYED_HEADER,
+        {"type": "string", "enum": ["true"]},
+        OpenApiParameter.HEADER,
+        description="Present on an answer replayed for a repeated Idempotency-Key.",
+        response=[200, 201, 400, 402, 404, 409, 413, 415],  # kept and replayed answers
+    ),
+]
 
 
 RETRY_AFTER = OpenApiParameter(

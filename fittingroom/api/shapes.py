@@ -11,31 +11,20 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from fittingroom.api.base import EXTERNAL_USER_ID_MAX_LENGTH
 from fittingroom.catalog import ProductImagesRequired
 from fittingroom.core.errors import ApplicationError, ValidationFailed
-from fittingroom.generations.models import Generation
 from fittingroom.generations.services.create import DEFAULT_KEEP_FOR_DAYS, KEEP_FOR_DAYS_CHOICES
-from fittingroom.images.models import PersonImage
 from fittingroom.products.services import product_images_problems
 
 CURRENT_KEYS = ("products", "person", "externalUserId", "output")
 DEPRECATED_KEYS = ("product", "customer", "customerId", "useWatermark", "retentionDays")
 SOURCE_KINDS = ("id", "url", "fileKey")
-_SOURCE_MAX_LENGTHS = {"id": 64, "url": 2048, "fileKey": 255}
+SOURCE_MAX_LENGTHS = {"id": 64, "url": 2048, "fileKey": 255}
 MAX_ID_LENGTH = 255
 MAX_TITLE_LENGTH = 255
 MAX_DESCRIPTION_LENGTH = 5000
 MAX_DATA_FIELD_BYTES = 1024 * 1024
-USER_KEY_PREFIX = "user:"
-# The API allows 255, but the shopper key `user:{externalUserId}` must fit the shopper_key
-# columns (100 today), so that erasing the end user finds everything of theirs.
-EXTERNAL_USER_ID_MAX_LENGTH = min(
-    255,
-    *(
-        model._meta.get_field("shopper_key").max_length - len(USER_KEY_PREFIX)
-        for model in (PersonImage, Generation)
-    ),
-)
 _ONE_SOURCE = "Give exactly one of id, url or fileKey."
 
 
@@ -255,7 +244,7 @@ def _source(value: Any, path: str, problems: _Problems) -> PersonSource | None:
         problems.add(path, _ONE_SOURCE)
         return None
     kind = given[0]
-    text = _string(source[kind], f"{path}.{kind}", problems, max_length=_SOURCE_MAX_LENGTHS[kind])
+    text = _string(source[kind], f"{path}.{kind}", problems, max_length=SOURCE_MAX_LENGTHS[kind])
     return PersonSource(kind, text, path) if text is not None else None
 
 
@@ -265,8 +254,13 @@ def _images(value: Any, path: str, problems: _Problems) -> list[str] | None:
     if not isinstance(value, list):
         problems.add(path, "Must be an array of image URLs.")
         return None
+    flagged = set()
     for index, message in product_images_problems(value):
         problems.add(path if index is None else f"{path}[{index}]", message)
+        flagged.add(index)
+    for index, url in enumerate(value):
+        if index not in flagged and isinstance(url, str) and not _storable(url):
+            problems.add(f"{path}[{index}]", "Must not contain NUL or unpaired surrogates.")
     return value
 
 
@@ -309,12 +303,27 @@ def _user_id(value: Any, path: str, problems: _Problems) -> str | None:
     return _string(value, path, problems, max_length=EXTERNAL_USER_ID_MAX_LENGTH, numbers=True)
 
 
+def _storable(text: str) -> bool:
+    """Whether the database can hold the text: PostgreSQL text cannot hold NUL, and neither
+    database a lone surrogate (which JSON can spell as `"\\ud800"`)."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return "\x00" not in text
+
+
+def client_id_valid(value: str, *, max_length: int = MAX_ID_LENGTH) -> bool:
+    """Whether a string can be a client's id: non-blank printable text (no NUL, no lone
+    surrogate) of at most `max_length` characters."""
+    return bool(value.strip()) and value.isprintable() and len(value) <= max_length
+
+
 def _text(value: Any, path: str, problems: _Problems, max_length: int) -> str | None:
     if value is None:
         return None
-    # NUL is refused: PostgreSQL text cannot hold it.
-    if not isinstance(value, str) or "\x00" in value:
-        problems.add(path, "Must be a string without NUL characters.")
+    if not isinstance(value, str) or not _storable(value):
+        problems.add(path, "Must be a string without NUL characters or unpaired surrogates.")
         return None
     if len(value) > max_length:
         problems.add(path, f"At most {max_length} characters.")

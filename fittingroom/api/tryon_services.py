@@ -15,7 +15,8 @@ from django.db import transaction
 
 from fittingroom.accounts.models import Account
 from fittingroom.accounts.services import InsufficientCredits
-from fittingroom.api.shapes import USER_KEY_PREFIX, PersonSource, ProductSpec, TryOnRequest
+from fittingroom.api.base import shopper_key_for
+from fittingroom.api.shapes import PersonSource, ProductSpec, TryOnRequest
 from fittingroom.catalog import ProductNotFound
 from fittingroom.core.errors import ApplicationError
 from fittingroom.core.fetch import FetchError, fetch_image
@@ -30,8 +31,6 @@ from fittingroom.products.models import Product
 from fittingroom.products.selectors import product_get
 from fittingroom.products.services import product_external_id_check, product_touch, product_upsert
 
-API_SHOPPER_KEY = "api"  # calls without an externalUserId
-
 
 class CustomerImageFetchFailed(ApplicationError):
     code, status = "CUSTOMER_IMAGE_FETCH_FAILED", 400
@@ -45,14 +44,6 @@ class CustomerImageNotFound(ApplicationError):
 class MultipartFileNotFound(ApplicationError):
     code, status = "MULTIPART_FILE_NOT_FOUND", 400
     message = "The fileKey does not name a file of the multipart request."
-
-
-def api_shopper(*, external_user_id: str | None, ip: str) -> Shopper:
-    """The shopper of an API call: `user:{externalUserId}` (the key DELETE /customers/:id
-    erases), else "api"."""
-    if external_user_id is None:
-        return Shopper(key=API_SHOPPER_KEY, ip=ip)
-    return Shopper(key=USER_KEY_PREFIX + external_user_id, ip=ip)
 
 
 def api_tryon_create(
@@ -71,7 +62,7 @@ def api_tryon_create(
     """
     _credits_precheck(account)
     referenced = _product_precheck(account, request_shape.product)
-    shopper = api_shopper(external_user_id=request_shape.external_user_id, ip=ip)
+    shopper = Shopper(key=shopper_key_for(request_shape.external_user_id), ip=ip)
     person_image, stored_now = _person_image(account, shopper, request_shape.person, files)
     try:
         return _commit(account, shopper, person_image, referenced, request_shape)
@@ -92,7 +83,12 @@ def _commit(
     request_shape: TryOnRequest,
 ) -> tuple[Generation, str]:
     spec = request_shape.product
+    # Rows are locked in one order on every path, the product's before the account's (the
+    # credit): a reference call charging first and touching the product second would deadlock
+    # against an inline call that upserts the same product and then charges.
     product = referenced or _product_write(account, spec)
+    if not product_touch(product=product):  # deleted since it was read
+        raise _at(ProductNotFound(), spec)
     generation = generation_create(
         account=account,
         shopper=shopper,
@@ -102,8 +98,6 @@ def _commit(
         watermark=request_shape.watermark,
         keep_for_days=request_shape.keep_for_days,
     )
-    if not product_touch(product=product):  # deleted since it was read
-        raise _at(ProductNotFound(), spec)
     return generation, product.external_id
 
 

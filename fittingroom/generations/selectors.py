@@ -1,5 +1,16 @@
+"""Reads of generations."""
+
+import base64
+import binascii
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import Q
+
 from fittingroom.accounts.models import Account
-from fittingroom.core.errors import ApplicationError
+from fittingroom.core.errors import ApplicationError, ValidationFailed
+from fittingroom.core.ids import looks_like_public_id
 from fittingroom.generations.models import Generation
 
 
@@ -9,7 +20,80 @@ class GenerationNotFound(ApplicationError):
 
 def generation_get(*, account: Account, generation_id: str) -> Generation:
     """One indexed read; another account's generation is simply not found."""
+    if not looks_like_public_id(generation_id, "gen"):
+        raise GenerationNotFound()
     generation = Generation.objects.filter(account=account, id=generation_id).first()
     if generation is None:
         raise GenerationNotFound()
     return generation
+
+
+class GenerationForbidden(ApplicationError):
+    code, status, message = "FORBIDDEN", 403, "This generation belongs to another account."
+
+
+def generation_get_or_forbidden(*, account: Account, generation_id: str) -> Generation:
+    """The account's generation, for the public API. Unlike `generation_get`, another account's
+    is FORBIDDEN (403) rather than not found: that is the public API's contract, and ids are
+    unguessable. An unknown id is GENERATION_NOT_FOUND (404)."""
+    if "\x00" in generation_id:  # no id holds one, and PostgreSQL refuses to compare it
+        raise GenerationNotFound()
+    generation = Generation.objects.filter(id=generation_id).first()
+    if generation is None:
+        raise GenerationNotFound()
+    if generation.account_id != account.id:
+        raise GenerationForbidden()
+    return generation
+
+
+@dataclass(frozen=True)
+class GenerationPage:
+    generations: list[Generation]
+    next_cursor: str | None  # None on the last page
+
+
+def generations_page(
+    *, account: Account, limit: int, cursor: str | None = None, status: str | None = None
+) -> GenerationPage:
+    """One page of the account's generations, newest first, optionally of one status. `cursor`
+    is the `next_cursor` of the previous page; a malformed one raises VALIDATION_FAILED.
+
+    Ordered by `created_at`, then `id`: a total order, so rows created in the same microsecond
+    are neither skipped nor repeated."""
+    generations = Generation.objects.filter(account=account).order_by("-created_at", "-id")
+    if status:
+        generations = generations.filter(status=status)
+    if cursor:
+        created_at, last_id = _cursor_decode(cursor)
+        generations = generations.filter(
+            Q(created_at__lt=created_at) | Q(created_at=created_at, id__lt=last_id)
+        )
+    rows = list(generations[: limit + 1])
+    if len(rows) <= limit:
+        return GenerationPage(generations=rows, next_cursor=None)
+    return GenerationPage(generations=rows[:limit], next_cursor=_cursor_encode(rows[limit - 1]))
+
+
+def _cursor_encode(generation: Generation) -> str:
+    raw = json.dumps([generation.created_at.isoformat(), generation.id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _cursor_decode(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created_at, last_id = json.loads(raw)
+        position = datetime.fromisoformat(created_at), last_id
+    except (binascii.Error, ValueError, TypeError) as error:
+        raise _bad_cursor() from error
+    # Only what _cursor_encode writes: an aware time and a generation id (never NUL, which
+    # PostgreSQL refuses to compare).
+    if position[0].tzinfo is None or not isinstance(last_id, str) or "\x00" in last_id:
+        raise _bad_cursor()
+    return position
+
+
+def _bad_cursor() -> ValidationFailed:
+    return ValidationFailed(
+        details=[{"path": "cursor", "message": "Not a cursor this API returned."}]
+    )

@@ -11,7 +11,6 @@ from django.urls import get_resolver
 
 from fittingroom.accounts.api_keys import api_key_revoke
 from fittingroom.accounts.models import ApiKey, CreditLedgerEntry
-from fittingroom.api import products, tryon
 from fittingroom.api.throttling import AccountRateThrottle
 from tests.fittingroom.api.conftest import ApiClient, make_api_account
 
@@ -100,17 +99,7 @@ def test_the_budget_is_per_account(api_client, settings):
 def _v1_routes() -> list:
     v1 = next(p for p in get_resolver().url_patterns if str(p.pattern) == "v1/")
     return [
-        pytest.param(
-            pattern.callback.cls,
-            id=str(pattern.pattern),
-            marks=pytest.mark.xfail(
-                reason="TryOnCreateApi and the product views don't extend PublicApi yet",
-                strict=True,
-            )
-            if pattern.callback.cls.__module__ in (tryon.__name__, products.__name__)
-            else (),
-        )
-        for pattern in v1.url_patterns
+        pytest.param(pattern.callback.cls, id=str(pattern.pattern)) for pattern in v1.url_patterns
     ]
 
 

@@ -1,6 +1,7 @@
 """/v1/products and the product rules behind it: upsert, list, get, delete, expiry, the "inline"
 catalog source."""
 
+import json
 from datetime import timedelta
 
 import pytest
@@ -188,6 +189,40 @@ def test_an_expired_or_foreign_product_is_not_found(api_client):
     assert_error(api_client.get("/v1/products/expired"), 404, "PRODUCT_NOT_FOUND")
     assert_error(api_client.delete("/v1/products/theirs"), 404, "PRODUCT_NOT_FOUND")
     assert Product.objects.filter(external_id="theirs").exists()
+
+
+def test_a_product_whose_id_holds_slashes_is_read_and_deleted_by_it(api_client):
+    api_client.post_json("/v1/products", TEE | {"externalId": "shirts/linen/42"})
+
+    read = api_client.get("/v1/products/shirts/linen/42")
+    encoded = api_client.get("/v1/products/shirts%2Flinen%2F42")
+    deleted = api_client.delete("/v1/products/shirts/linen/42")
+
+    assert read.status_code == 200, read.content
+    assert read.json()["externalId"] == "shirts/linen/42"
+    assert encoded.json() == read.json()
+    assert deleted.status_code == 204
+    assert not Product.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "external_id", ["nul%00byte", "line%0Abreak", "x" * 256], ids=["nul", "newline", "too-long"]
+)
+def test_an_id_no_product_can_have_is_not_found(api_client, external_id):
+    path = f"/v1/products/{external_id}"
+
+    assert_error(api_client.get(path), 404, "PRODUCT_NOT_FOUND")
+    assert_error(api_client.delete(path), 404, "PRODUCT_NOT_FOUND")
+
+
+def test_text_the_database_cannot_hold_fails_validation(api_client):
+    body = json.dumps(TEE | {"title": "Tee", "images": ["https://cdn.example.com/t.png"]})
+    body = body.replace('"Tee"', '"Tee \\ud800"').replace("t.png", "t\\udc00.png")
+
+    response = api_client.client.post("/v1/products", body, content_type="application/json")
+
+    assert_error(response, 400, "VALIDATION_FAILED", "title", "images[0]")
+    assert not Product.objects.exists()
 
 
 # --- Delete, expiry, snapshots ---------------------------------------------------------------

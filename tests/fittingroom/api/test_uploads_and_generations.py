@@ -1,5 +1,7 @@
 """/v1 images, generations, customers and credits, as an API client calls them."""
 
+import base64
+import json
 from datetime import timedelta
 
 import pytest
@@ -101,6 +103,17 @@ def test_upload_options_are_validated(api_client, person_jpeg, fields, path):
     assert_error(upload(api_client, person_jpeg, **fields), 400, "VALIDATION_FAILED", path)
 
 
+def test_an_external_user_id_may_be_255_characters(api_client, person_jpeg):
+    longest = "u" * 255
+
+    accepted = upload(api_client, person_jpeg, externalUserId=longest)
+    too_long = upload(api_client, person_jpeg, externalUserId=longest + "u")
+
+    assert accepted.status_code == 201, accepted.content
+    assert PersonImage.objects.get().shopper_key == f"user:{longest}"
+    assert_error(too_long, 400, "VALIDATION_FAILED", "externalUserId")
+
+
 def test_an_upload_must_be_multipart(api_client):
     response = api_client.post_json(UPLOAD, {"file": "aGVsbG8="})
 
@@ -157,6 +170,7 @@ def test_another_accounts_generation_is_forbidden(api_client):
 
 def test_an_unknown_generation_is_not_found(api_client):
     assert_error(api_client.get("/v1/generations/gen_nope"), 404, "GENERATION_NOT_FOUND")
+    assert_error(api_client.get("/v1/generations/gen%00nul"), 404, "GENERATION_NOT_FOUND")
 
 
 # --- The list --------------------------------------------------------------------------------
@@ -219,6 +233,14 @@ def test_list_parameters_are_validated(api_client, params, path):
     assert_error(response, 400, "VALIDATION_FAILED", path)
 
 
+def test_a_cursor_naming_no_generation_the_api_could_return_is_refused(api_client):
+    forged = base64.urlsafe_b64encode(json.dumps([timezone.now().isoformat(), "\x00"]).encode())
+
+    response = api_client.get("/v1/generations", {"cursor": forged.decode()})
+
+    assert_error(response, 400, "VALIDATION_FAILED", "cursor")
+
+
 def test_the_limit_may_be_one_to_two_hundred(api_client):
     for limit in (1, 200):
         assert api_client.get("/v1/generations", {"limit": limit}).status_code == 200
@@ -253,6 +275,26 @@ def test_deleting_a_customer_of_another_account_touches_nothing(api_client, pers
 
     assert api_client.delete("/v1/customers/user-42").status_code == 204
     assert PersonImage.objects.filter(id=elsewhere.id).exists()
+
+
+@pytest.mark.parametrize("external_user_id", ["u" * 255, "team/42"], ids=["longest", "slash"])
+def test_any_external_user_id_the_api_takes_can_be_deleted(
+    api_client, person_jpeg, external_user_id
+):
+    image = store_person_image(
+        api_client.account, person_jpeg, shopper_key=f"user:{external_user_id}"
+    )
+
+    response = api_client.delete(f"/v1/customers/{external_user_id}")
+
+    assert response.status_code == 204, response.content
+    assert not PersonImage.objects.filter(id=image.id).exists()
+
+
+def test_a_customer_id_longer_than_255_characters_is_refused(api_client):
+    response = api_client.delete(f"/v1/customers/{'u' * 256}")
+
+    assert_error(response, 400, "VALIDATION_FAILED", "externalUserId")
 
 
 def test_the_credit_balance_is_the_accounts(api_client):

@@ -76,6 +76,11 @@ def test_an_unknown_job_is_not_found(proxy):
     assert proxy.get("generation/gen_doesnotexist").status_code == 404
 
 
+@pytest.mark.parametrize("job_id", ["gen_%00abc", "file_abc", "gen_" + "a" * 300, "%F0%9F%98%80"])
+def test_a_malformed_job_id_is_not_found_not_a_server_error(proxy, job_id):
+    assert proxy.get(f"generation/{job_id}").status_code == 404
+
+
 def test_check_credits_allows_an_active_shop_with_quota(proxy):
     assert proxy.get("check-credits").json() == {"allowed": True}
 
