@@ -23,6 +23,7 @@ from fittingroom.core.net import client_ip
 from fittingroom.core.storage import signed_file_url
 from fittingroom.generations.models import Generation
 from fittingroom.generations.selectors import generation_get_or_forbidden, generations_page
+from fittingroom.generations.serializers import GenerationStatusSerializer
 from fittingroom.generations.services.create import DEFAULT_KEEP_FOR_DAYS, KEEP_FOR_DAYS_CHOICES
 from fittingroom.generations.services.shoppers import shopper_data_delete
 from fittingroom.images.models import PersonImage
@@ -81,27 +82,9 @@ class ImageUploadApi(PublicApi):
 class GenerationDetailApi(PublicApi):
     """A try-on's status; poll every 2 s until COMPLETED (with `resultImageUrl`) or FAILED."""
 
-    class OutputSerializer(serializers.Serializer):
-        generationId = serializers.CharField(source="id")
-        status = serializers.ChoiceField(choices=Generation.Status.choices)
-        resultImageUrl = serializers.SerializerMethodField()
-        errorCode = serializers.SerializerMethodField()
-        errorMessage = serializers.SerializerMethodField()
+    class OutputSerializer(GenerationStatusSerializer):
         productExternalId = serializers.CharField(source="product_id")
         externalUserId = serializers.SerializerMethodField()
-        createdAt = serializers.DateTimeField(source="created_at")
-        updatedAt = serializers.DateTimeField(source="updated_at")
-
-        def get_resultImageUrl(self, generation: Generation) -> str | None:
-            if generation.status != Generation.Status.COMPLETED or not generation.result_image:
-                return None
-            return signed_file_url(generation.result_image.name)
-
-        def get_errorCode(self, generation: Generation) -> str | None:
-            return generation.error_code or None
-
-        def get_errorMessage(self, generation: Generation) -> str | None:
-            return generation.error_message or None
 
         def get_externalUserId(self, generation: Generation) -> str | None:
             return external_user_id_of(generation.shopper_key)

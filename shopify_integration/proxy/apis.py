@@ -15,8 +15,8 @@ from rest_framework.views import APIView
 from fittingroom.api.schema import RETRY_AFTER, JobErrorSerializer, error_responses
 from fittingroom.core.errors import RateLimited
 from fittingroom.core.storage import signed_file_url
-from fittingroom.generations.models import Generation
 from fittingroom.generations.selectors import generation_get
+from fittingroom.generations.serializers import GenerationStatusSerializer
 from fittingroom.images.services import person_image_upload, upload_size_check
 from fittingroom.limits.shoppers import Shopper
 from shopify_integration.proxy.authentication import (
@@ -143,25 +143,8 @@ class ProxyFittingRoomApi(ProxyApi):
 
 
 class ProxyGenerationStatusApi(ProxyApi):
-    class OutputSerializer(serializers.Serializer):
-        generationId = serializers.CharField(source="id")
-        status = serializers.CharField()
-        resultImageUrl = serializers.SerializerMethodField()
-        errorCode = serializers.SerializerMethodField()
-        errorMessage = serializers.SerializerMethodField()
-        createdAt = serializers.DateTimeField(source="created_at")
-        updatedAt = serializers.DateTimeField(source="updated_at")
-
-        def get_resultImageUrl(self, generation: Generation) -> str | None:
-            if generation.status != Generation.Status.COMPLETED or not generation.result_image:
-                return None
-            return signed_file_url(generation.result_image.name)
-
-        def get_errorCode(self, generation: Generation) -> str | None:
-            return generation.error_code or None
-
-        def get_errorMessage(self, generation: Generation) -> str | None:
-            return generation.error_message or None
+    class OutputSerializer(GenerationStatusSerializer):
+        pass
 
     @extend_schema(
         operation_id="proxy_generation_status",
