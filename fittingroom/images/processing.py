@@ -16,6 +16,17 @@ MIN_SIDE = 64
 _SRGB = ImageCms.createProfile("sRGB")
 
 
+# What Pillow raises for bytes that are not a sound image of an accepted format.
+DECODE_ERRORS = (
+    Image.UnidentifiedImageError,
+    Image.DecompressionBombWarning,
+    Image.DecompressionBombError,
+    OSError,
+    ValueError,
+    SyntaxError,
+)
+
+
 class ImageRejected(Exception):
     """The bytes are not an image we accept; `reason` is safe to show to the uploader."""
 
@@ -57,14 +68,7 @@ def _open(source: BinaryIO, *, max_pixels: int) -> Image.Image:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             image = Image.open(source, formats=ACCEPTED_FORMATS)
-    except (
-        Image.UnidentifiedImageError,
-        Image.DecompressionBombWarning,
-        Image.DecompressionBombError,
-        OSError,
-        ValueError,
-        SyntaxError,
-    ) as error:
+    except DECODE_ERRORS as error:
         raise ImageRejected("The file is not a JPEG, PNG, WebP or HEIC image.") from error
     if image.width * image.height > max_pixels:
         raise ImageRejected(f"The image has too many pixels (at most {max_pixels:,}).")

@@ -6,6 +6,8 @@ from typing import BinaryIO
 
 from PIL import Image, ImageOps
 
+from fittingroom.images.processing import DECODE_ERRORS
+
 LOGO_FORMATS = ("PNG", "WEBP", "JPEG")
 LOGO_MAX_SIDE = 512
 LOGO_MAX_PIXELS = 40_000_000
@@ -36,14 +38,7 @@ def logo_png(source: BinaryIO) -> bytes:
             image.thumbnail((LOGO_MAX_SIDE, LOGO_MAX_SIDE), Image.Resampling.LANCZOS)
     except LogoRejected:
         raise
-    except (
-        Image.UnidentifiedImageError,
-        Image.DecompressionBombWarning,
-        Image.DecompressionBombError,
-        OSError,
-        ValueError,
-        SyntaxError,
-    ) as error:
+    except DECODE_ERRORS as error:
         raise LogoRejected("The file is not a PNG, WebP or JPEG image.") from error
     out = io.BytesIO()
     image.save(out, format="PNG", optimize=True)
