@@ -23,8 +23,6 @@ import json
 import logging
 import re
 from collections.abc import Mapping
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
 
@@ -44,6 +42,7 @@ from fittingroom.engines.base import (
     PersonImageInvalid,
     ProductImageFetchFailed,
 )
+from fittingroom.engines.http import retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -237,7 +236,7 @@ def _api_error(status: int, headers: Mapping[str, str], body: bytes) -> EngineEr
     if status == 429 and name == "OutOfCredits":
         return EngineError("The FASHN account is out of API credits.")
     if status == 429 or status >= 500:
-        return EngineUnavailable(retry_after=_retry_after(headers.get("Retry-After")))
+        return EngineUnavailable(retry_after=retry_after_seconds(headers.get("Retry-After")))
     if status in (400, 422) and name in (*RUNTIME_ERRORS, "ImageLoadError"):
         return _runtime_error(name, message)
     failure = EngineError()
@@ -259,23 +258,6 @@ def _error_fields(body: bytes) -> tuple[str, str]:
         payload, error = error, error.get("name")
     name = error if isinstance(error, str) else ""
     return name[:60], _clean(payload.get("message"))
-
-
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a Retry-After header (delta-seconds or an HTTP date), if there is one."""
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _read_capped(response: requests.Response) -> bytes:

@@ -21,7 +21,6 @@ import logging
 import threading
 import time
 from dataclasses import dataclass
-from email.utils import parsedate_to_datetime
 from typing import Any
 
 import jwt
@@ -36,6 +35,7 @@ from fittingroom.engines.base import (
     PersonImageInvalid,
     ProductImageFetchFailed,
 )
+from fittingroom.engines.http import retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -274,14 +274,9 @@ def _predict_error(answer: _Answer) -> EngineError:
 
 def _retry_after(answer: _Answer, error: Any) -> float | None:
     """Seconds to wait, from Retry-After (seconds or HTTP date) or Google's RetryInfo."""
-    value = answer.headers.get("Retry-After", "").strip()
-    if value.isdigit():
-        return float(value)
-    if value:
-        try:
-            return max(0.0, parsedate_to_datetime(value).timestamp() - time.time())
-        except (TypeError, ValueError):
-            pass
+    from_header = retry_after_seconds(answer.headers.get("Retry-After"))
+    if from_header is not None:
+        return from_header
     details = error.get("details") if isinstance(error, dict) else None
     for detail in details if isinstance(details, list) else []:
         delay = detail.get("retryDelay") if isinstance(detail, dict) else None
