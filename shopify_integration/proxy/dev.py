@@ -15,8 +15,9 @@ from shopify_integration.proxy.signature import SINGLE_VALUED, sign_proxy_query
 
 @csrf_exempt
 def dev_proxy_view(request: HttpRequest, path: str) -> HttpResponse:
-    """Sign the request as the demo shop and hand it to /proxy/public/<path> in-process (an HTTP
-    hop to ourselves could deadlock a single sync worker)."""
+    """Sign the request as the demo shop and hand `/apps/fitting-room/<path>` to `/proxy/<path>`
+    in-process, as Shopify forwards to the app proxy URL (an HTTP hop to ourselves could deadlock a
+    single sync worker)."""
     pairs = [
         (key, value)
         for key, value in parse_qsl(request.META.get("QUERY_STRING", ""), keep_blank_values=True)
@@ -29,7 +30,7 @@ def dev_proxy_view(request: HttpRequest, path: str) -> HttpResponse:
         ("timestamp", str(int(time.time()))),
     ]
     query = urlencode(sign_proxy_query(pairs, settings.SHOPIFY_API_SECRET))
-    target = f"/proxy/public/{path}"
+    target = f"/proxy/{path}"
     request.META["QUERY_STRING"] = query
     request.META["HTTP_X_FORWARDED_FOR"] = request.META.get("REMOTE_ADDR", "")
     request.GET = QueryDict(query)

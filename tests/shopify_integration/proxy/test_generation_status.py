@@ -103,7 +103,7 @@ def test_check_credits_says_no_without_an_active_plan(proxy, shop, settings):
 def test_the_development_proxy_signs_as_the_demo_shop_and_forwards(client, shop):
     assert shop.domain == DEMO_DOMAIN
 
-    response = client.get("/apps/fitting-room/check-credits?signature=forged&shop=evil")
+    response = client.get("/apps/fitting-room/public/check-credits?signature=forged&shop=evil")
 
     assert response.status_code == 200
     assert response.json() == {"allowed": True}
