@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "fittingroom.accounts",
     "fittingroom.images",
     "fittingroom.generations",
@@ -284,6 +285,9 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["fittingroom.api.schema.public_endpoints"],
+    # Swagger UI served from our own static files: no CDN, and a CSP-friendly docs page.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
 }
 # Abuse protection of the public API: requests per account and minute, on every /v1 endpoint.
 API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 100, minimum=1)
