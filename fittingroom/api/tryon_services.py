@@ -63,7 +63,9 @@ def api_tryon_create(
     _credits_precheck(account)
     referenced = _product_precheck(account, request_shape.product)
     shopper = Shopper(key=shopper_key_for(request_shape.external_user_id), ip=ip)
-    person_image, stored_now = _person_image(account, shopper, request_shape.person, files)
+    person_image, stored_now = _person_image(
+        account, shopper, request_shape.person, files, keep_for_days=request_shape.keep_for_days
+    )
     try:
         return _commit(account, shopper, person_image, referenced, request_shape)
     # A refusal (no credit left after all, product gone): the photo stored for this call goes.
@@ -142,9 +144,15 @@ def _at(error: ApplicationError, spec: ProductSpec) -> ApplicationError:
 
 
 def _person_image(
-    account: Account, shopper: Shopper, source: PersonSource, files: Mapping[str, UploadedFile]
+    account: Account,
+    shopper: Shopper,
+    source: PersonSource,
+    files: Mapping[str, UploadedFile],
+    *,
+    keep_for_days: int,
 ) -> tuple[PersonImage, bool]:
-    """The person image and whether this call stored it."""
+    """The person image and whether this call stored it; a photo stored by this call is kept as
+    long as the client asked the try-on's output to be kept, not the default retention."""
     path = f"{source.path}.{source.kind}"
     if source.kind == "id":
         try:
@@ -160,7 +168,10 @@ def _person_image(
     else:
         upload = _download(source.value, path)
     try:
-        return person_image_upload(account=account, shopper=shopper, upload=upload), True
+        stored = person_image_upload(
+            account=account, shopper=shopper, upload=upload, keep_for_days=keep_for_days
+        )
+        return stored, True
     except ApplicationError as error:  # INVALID_IMAGE, FILE_TOO_LARGE
         error.details = error.details or [{"path": path, "message": error.message}]
         raise

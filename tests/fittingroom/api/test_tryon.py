@@ -231,6 +231,30 @@ def test_a_person_image_url_is_downloaded_normalised_and_kept_for_the_end_user(
     assert image_server.requests == ["/me.jpg"]
 
 
+def test_a_photo_sent_with_the_try_on_is_kept_as_long_as_its_output(
+    api_client, image_server, person_jpeg, settings
+):
+    settings.FETCH_ALLOW_PRIVATE_ADDRESSES = True
+    image_server.routes["/me.jpg"] = respond(200, person_jpeg, {"Content-Type": "image/jpeg"})
+    by_url = url_body(image_server.url("/me.jpg")) | {"output": {"keepForDays": 1}}
+    by_file = {
+        "products": [SHIRT],
+        "person": {"image": {"source": {"fileKey": "selfie"}}},
+        "output": {"keepForDays": 3},
+    }
+
+    assert api_client.try_on(by_url).status_code == 201
+    assert api_client.try_on_multipart(by_file, selfie=person_jpeg).status_code == 201
+
+    kept = {
+        generation.keep_for_days: generation.person_image.expires_at - generation.created_at
+        for generation in Generation.objects.select_related("person_image")
+    }
+    assert kept.keys() == {1, 3}
+    for days, lifetime in kept.items():
+        assert abs(lifetime.total_seconds() - days * 86400) < 60
+
+
 def test_an_external_user_id_must_fit_the_shopper_key(api_client, person_image_id):
     assert EXTERNAL_USER_ID_MAX_LENGTH == 255  # what the API documents
     longest = "u" * EXTERNAL_USER_ID_MAX_LENGTH
