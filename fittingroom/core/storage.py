@@ -30,4 +30,7 @@ def signed_file_view(request: HttpRequest, token: str) -> FileResponse:
     response = FileResponse(default_storage.open(name, "rb"), content_type=content_type)
     response["Cache-Control"] = f"private, max-age={settings.SIGNED_URL_MAX_AGE}"
     response["X-Content-Type-Options"] = "nosniff"
+    # The storefront widget runs on the shop's domain and fetches the result to offer a download;
+    # the signed, expiring URL is the capability, so any origin may read it.
+    response["Access-Control-Allow-Origin"] = "*"
     return response

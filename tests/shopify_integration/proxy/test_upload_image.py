@@ -31,6 +31,8 @@ def test_it_stores_a_normalised_jpeg_and_answers_with_its_id_url_and_size(proxy,
     served = proxy.client.get(body["fileUrl"].split("localhost:8000")[-1])
     assert served.status_code == 200
     assert served["Content-Type"] == "image/jpeg"
+    # The widget on the shop's own domain may read it (for "Download").
+    assert served["Access-Control-Allow-Origin"] == "*"
 
 
 def test_it_applies_exif_orientation_and_strips_metadata(proxy):
