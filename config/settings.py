@@ -331,4 +331,8 @@ if not DEBUG:
     SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # The demo catalog's garment images double as static files (demo storefront, admin thumbnails).
-STATICFILES_DIRS = [("demo", BASE_DIR / "fittingroom" / "demo")]
+# The widget's JS and CSS are the theme app extension's assets, served as-is to the demo storefront.
+STATICFILES_DIRS = [
+    ("demo", BASE_DIR / "fittingroom" / "demo"),
+    ("widget", BASE_DIR / "extensions" / "fitting-room" / "assets"),
+]

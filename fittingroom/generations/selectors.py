@@ -4,9 +4,11 @@ import base64
 import binascii
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.core.cache import cache
 from django.db.models import Q
+from django.utils import timezone
 
 from fittingroom.accounts.models import Account
 from fittingroom.core.errors import ApplicationError, ValidationFailed
@@ -97,3 +99,34 @@ def _bad_cursor() -> ValidationFailed:
     return ValidationFailed(
         details=[{"path": "cursor", "message": "Not a cursor this API returned."}]
     )
+
+
+TYPICAL_SECONDS_CACHE = 300  # the estimate may lag five minutes; it is read on every page view
+
+
+def generation_typical_seconds(*, account: Account, sample: int = 20) -> float | None:
+    """The median time from request to result of the account's last `sample` completed
+    try-ons of the past week, in seconds (what a shopper waits); None before the first one.
+    For the widget's progress estimate; cached per account."""
+
+    def compute() -> float:
+        rows = (
+            Generation.objects.filter(
+                status=Generation.Status.COMPLETED,
+                created_at__gt=timezone.now() - timedelta(days=7),
+                account=account,
+                finished_at__isnull=False,
+            )
+            .order_by("-created_at")
+            .values_list("created_at", "finished_at")[:sample]
+        )
+        durations = sorted((finished - created).total_seconds() for created, finished in rows)
+        if not durations:
+            return 0.0
+        middle = len(durations) // 2
+        if len(durations) % 2:
+            return durations[middle]
+        return (durations[middle - 1] + durations[middle]) / 2
+
+    key = f"generations:typical-seconds:{account.id}"
+    return cache.get_or_set(key, compute, TYPICAL_SECONDS_CACHE) or None

@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from fittingroom.api.schema import RETRY_AFTER, JobErrorSerializer, error_responses
 from fittingroom.core.errors import RateLimited
 from fittingroom.core.storage import signed_file_url
-from fittingroom.generations.selectors import generation_get
+from fittingroom.generations.selectors import generation_get, generation_typical_seconds
 from fittingroom.generations.serializers import GenerationStatusSerializer
 from fittingroom.images.services import person_image_upload, upload_size_check
 from fittingroom.limits.shoppers import Shopper
@@ -178,14 +178,26 @@ class ProxyCheckCreditsApi(ProxyApi):
                     "code": serializers.CharField(
                         required=False, help_text="Why not: BILLING_NOT_ALLOWED, QUOTA_EXCEEDED."
                     ),
+                    "typicalSeconds": serializers.FloatField(
+                        allow_null=True,
+                        help_text="Median seconds from request to result of the shop's recent "
+                        "try-ons (null before the first), for a progress estimate.",
+                    ),
+                    "retentionDays": serializers.IntegerField(
+                        help_text="Days after which an uploaded photo is deleted."
+                    ),
                 },
             ),
             **error_responses(403, 404),
         },
     )
     def get(self, request: Request) -> Response:
-        blocked_by = shop_try_on_allowed(shop=self.proxy(request).shop)
+        shop = self.proxy(request).shop
+        blocked_by = shop_try_on_allowed(shop=shop)
         body = {"allowed": blocked_by is None}
         if blocked_by:
             body["code"] = blocked_by
+        typical = generation_typical_seconds(account=shop.account)
+        body["typicalSeconds"] = round(typical, 1) if typical is not None else None
+        body["retentionDays"] = settings.IMAGE_RETENTION_DAYS
         return Response(body)

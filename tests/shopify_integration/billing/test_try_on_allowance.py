@@ -9,6 +9,9 @@ from fittingroom.generations.models import Generation
 from shopify_integration.billing.services import billing_sync
 from shopify_integration.models import Shop
 
+# check-credits also carries the progress estimate and the photo retention period.
+NO_ESTIMATE = {"typicalSeconds": None, "retentionDays": 7}
+
 pytestmark = pytest.mark.django_db
 TSHIRT = "gid://shopify/Product/1001"
 
@@ -41,7 +44,10 @@ def test_a_shop_without_a_plan_gets_the_free_allowance_then_needs_a_plan(
         "status": 402,
         "details": [],
     }
-    assert proxy.get("check-credits").json() == {"allowed": False, "code": "BILLING_NOT_ALLOWED"}
+    assert (
+        proxy.get("check-credits").json()
+        == {"allowed": False, "code": "BILLING_NOT_ALLOWED"} | NO_ESTIMATE
+    )
     assert Generation.objects.count() == 2
 
 
@@ -78,7 +84,10 @@ def test_an_active_plan_with_its_quota_used_answers_quota_exceeded(
 
     assert response.status_code == 429
     assert response.json()["code"] == "QUOTA_EXCEEDED"
-    assert proxy.get("check-credits").json() == {"allowed": False, "code": "QUOTA_EXCEEDED"}
+    assert (
+        proxy.get("check-credits").json()
+        == {"allowed": False, "code": "QUOTA_EXCEEDED"} | NO_ESTIMATE
+    )
 
 
 def test_a_plan_lifts_the_shop_past_the_free_allowance(proxy, uploaded_image, subscribed, settings):
