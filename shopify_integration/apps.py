@@ -7,5 +7,6 @@ class ShopifyIntegrationConfig(AppConfig):
     verbose_name = "Shopify"
 
     def ready(self) -> None:
-        # Registers the "shopify" catalog source with the core.
-        import shopify_integration.catalog  # noqa: F401
+        # Registers the "shopify" catalog source, and Shopify's checks for the operators'
+        # retry and erasure actions, with the core.
+        from shopify_integration import catalog, operators  # noqa: F401

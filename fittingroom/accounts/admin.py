@@ -5,6 +5,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template import engines
 from django.template.response import TemplateResponse
+from django.utils import timezone
 
 from fittingroom.accounts.api_keys import api_key_create, api_key_revoke
 from fittingroom.accounts.models import Account, ApiKey, CreditLedgerEntry
@@ -48,17 +49,23 @@ class AccountAdmin(admin.ModelAdmin):
     list_display = (
         "name",
         "kind",
+        "engine",
         "credit_balance",
-        "quota_used",
-        "quota_limit",
+        "period_usage",
         "quota_period_end",
         "created_at",
     )
-    list_filter = ("kind",)
+    list_filter = ("kind", "engine")
     search_fields = ("id", "name")
     # The balance moves only with a ledger entry: through the "Grant credits" action.
     readonly_fields = ("id", "credit_balance", "created_at")
     actions = ["grant_credits"]
+
+    @admin.display(description="Used this period / quota")
+    def period_usage(self, obj: Account) -> str:
+        running = obj.quota_period_end is not None and obj.quota_period_end > timezone.now()
+        used = obj.quota_used if running else 0
+        return f"{used} / {'no quota' if obj.quota_limit is None else obj.quota_limit}"
 
     @admin.action(description="Grant credits to the selected accounts…", permissions=["change"])
     def grant_credits(

@@ -65,6 +65,16 @@ class Generation(models.Model):
     credit_charged = models.BooleanField(default=False)
     counts_toward_limit = models.BooleanField(default=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
+    # An operator's retry of a FAILED generation is a new generation pointing here; one-to-one,
+    # so a failed generation is retried at most once whoever clicks twice.
+    retry_of = models.OneToOneField(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="retried_as",
+    )
 
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

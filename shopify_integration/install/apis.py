@@ -9,7 +9,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from shopify_integration.install.selectors import merchant_settings_get
+from shopify_integration.install.selectors import (
+    USAGE_DAYS_DEFAULT,
+    USAGE_DAYS_MAX,
+    merchant_settings_get,
+    shop_daily_usage,
+)
 from shopify_integration.install.services import (
     SHOPPER_WEEKLY_LIMIT_MAX,
     SHOPPER_WEEKLY_LIMIT_MIN,
@@ -34,6 +39,12 @@ class MerchantSettingsOutputSerializer(serializers.Serializer):
         used = serializers.IntegerField()
         quota = serializers.IntegerField(allow_null=True)
         periodEnd = serializers.DateTimeField(source="period_end", allow_null=True)
+        included = serializers.IntegerField(allow_null=True)
+        overageUsed = serializers.IntegerField(source="overage_used")
+        overagePrice = serializers.DecimalField(
+            source="overage_price", max_digits=8, decimal_places=2, allow_null=True
+        )
+        freeAllowance = serializers.IntegerField(source="free_allowance", allow_null=True)
 
     class PlanOptionSerializer(serializers.Serializer):
         key = serializers.CharField()
@@ -108,3 +119,30 @@ class MerchantWatermarkApi(MerchantApi):
 
     def delete(self, request: Request) -> Response:
         return self.settings_response(merchant_watermark_delete(shop=self.shop(request)))
+
+
+class MerchantUsageApi(MerchantApi):
+    """GET `?days=N` (1 to 90, default 30): `{days: [{date, tryOns, failed}], total}`, one entry per
+    UTC day, oldest first, today last; days without try-ons are zeros."""
+
+    class InputSerializer(serializers.Serializer):
+        days = serializers.IntegerField(
+            min_value=1, max_value=USAGE_DAYS_MAX, default=USAGE_DAYS_DEFAULT
+        )
+
+    class OutputSerializer(serializers.Serializer):
+        date = serializers.DateField(source="day")
+        tryOns = serializers.IntegerField(source="try_ons")
+        failed = serializers.IntegerField()
+
+    def get(self, request: Request) -> Response:
+        query = self.InputSerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        days = shop_daily_usage(shop=self.shop(request), days=query.validated_data["days"])
+        body = {
+            "days": self.OutputSerializer(days, many=True).data,
+            "total": sum(day.try_ons for day in days),
+        }
+        response = Response(body)
+        response["Cache-Control"] = "no-store"
+        return response

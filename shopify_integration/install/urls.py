@@ -7,6 +7,7 @@ from shopify_integration.install import apis, views
 urlpatterns = [
     path("app", views.app_view, name="shopify-app"),
     path("api/settings", apis.MerchantSettingsApi.as_view(), name="shopify-merchant-settings"),
+    path("api/usage", apis.MerchantUsageApi.as_view(), name="shopify-merchant-usage"),
     path("api/watermark", apis.MerchantWatermarkApi.as_view(), name="shopify-merchant-watermark"),
     path("auth/install", views.oauth_install_view, name="shopify-oauth-install"),
     path("auth/callback", views.oauth_callback_view, name="shopify-oauth-callback"),

@@ -75,7 +75,8 @@ def test_usage_of_an_ended_period_reads_as_zero(client, shop):
 
     usage = get_settings(client, shop).json()["usage"]
 
-    assert usage == {"used": 0, "quota": 500, "periodEnd": None}
+    assert (usage["used"], usage["quota"], usage["periodEnd"]) == (0, 500, None)
+    assert usage["overageUsed"] == 0
 
 
 def test_a_patch_changes_the_given_settings_and_answers_with_all_of_them(client, shop):

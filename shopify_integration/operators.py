@@ -1,0 +1,40 @@
+"""Shopify's part in the operators' actions on generations (see
+fittingroom/generations/services/operators.py): a retried try-on must pass the same Shopify-side
+checks as the widget's (installed, billed, token accepted), and erasing a logged-in customer
+also drops the data-request exports kept for the merchant, as `customers/redact` does."""
+
+from fittingroom.accounts.models import Account
+from fittingroom.generations.services.operators import (
+    register_retry_check,
+    register_shopper_erasure_hook,
+)
+from shopify_integration.models import CustomerDataRequest, Shop
+from shopify_integration.selectors import ShopNotInstalled
+from shopify_integration.services import BillingNotAllowed, shop_billing_active
+from shopify_integration.tokens import ShopReauthRequired
+
+CUSTOMER_PREFIX = "customer:"
+
+
+def shop_retry_check(account: Account) -> None:
+    """Raise what the proxy would answer a shopper of this shop now; API accounts pass."""
+    shop = Shop.objects.select_related("account").filter(account_id=account.id).first()
+    if shop is None:
+        return
+    if not shop.is_installed:
+        raise ShopNotInstalled()
+    if not shop_billing_active(shop=shop):
+        raise BillingNotAllowed()
+    if shop.needs_reauth:
+        raise ShopReauthRequired()
+
+
+def shop_customer_exports_delete(account: Account, shopper_key: str) -> None:
+    if shopper_key.startswith(CUSTOMER_PREFIX):
+        CustomerDataRequest.objects.filter(
+            shop__account_id=account.id, customer_id=shopper_key.removeprefix(CUSTOMER_PREFIX)
+        ).delete()
+
+
+register_retry_check(shop_retry_check)
+register_shopper_erasure_hook(shop_customer_exports_delete)
