@@ -59,6 +59,7 @@ def oauth_query_verify(query_string: str, *, secrets: list[str]) -> dict[str, st
     """The query's parameters once its `hmac` checks out with one of `secrets` (current and
     previous client secret). Raises InvalidOAuthRequest; a repeated parameter is refused."""
     try:
+        query_string.encode()  # lone surrogates cannot be signed (Django never passes them)
         pairs = parse_qsl(query_string, keep_blank_values=True, max_num_fields=MAX_FIELDS)
     except ValueError as error:
         raise InvalidOAuthRequest("unparseable query") from error
@@ -81,10 +82,12 @@ def oauth_callback_verify(
     shop = params.get("shop", "").lower()
     if not shop_domain_valid(shop):
         raise InvalidOAuthRequest("bad shop domain")
-    try:
-        timestamp = int(params.get("timestamp", ""))
-    except ValueError as error:
-        raise InvalidOAuthRequest("bad timestamp") from error
+    raw_timestamp = params.get("timestamp", "")
+    # Digits only: int() also takes " 1", "1_0", other scripts' digits and numbers too large to
+    # subtract from a float clock (OverflowError).
+    if not re.fullmatch(r"[0-9]{1,12}", raw_timestamp):
+        raise InvalidOAuthRequest("bad timestamp")
+    timestamp = int(raw_timestamp)
     if abs(now - timestamp) > max_age:
         raise InvalidOAuthRequest("stale timestamp")
     code, state = params.get("code", ""), params.get("state", "")

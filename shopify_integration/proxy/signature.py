@@ -14,7 +14,10 @@ from urllib.parse import parse_qsl
 # Parameters Shopify sets once. A repeated one is parameter pollution: the signature covers all
 # values while a framework's lookup returns only one of them.
 SINGLE_VALUED = ("shop", "timestamp", "signature", "logged_in_customer_id", "path_prefix")
-SHOP_DOMAIN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]*\.myshopify\.com$")
+SHOP_DOMAIN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9-]*\.myshopify\.com")  # fullmatch: "$" takes "\n"
+# Unix seconds as Shopify writes them. int() alone would also take "+1", " 1", "1_0", other
+# scripts' digits and 400-digit numbers (which overflow against a float clock).
+TIMESTAMP = re.compile(r"[0-9]{1,12}")
 MAX_FIELDS = 100
 
 
@@ -50,6 +53,8 @@ def verify_proxy_query(
     """Check a forwarded request's raw query string; raise InvalidProxySignature if it fails
     in any way (the reason stays in the exception, never in the response)."""
     try:
+        # Lone surrogates cannot be encoded (Django never passes them; callers might).
+        query_string.encode()
         pairs = parse_qsl(query_string, keep_blank_values=True, max_num_fields=MAX_FIELDS)
     except ValueError as error:
         raise InvalidProxySignature("unparseable query") from error
@@ -68,12 +73,12 @@ def verify_proxy_query(
 
 def _params(values: dict[str, list[str]], *, now: float, max_skew: int) -> ProxyParams:
     shop = values.get("shop", [""])[0]
-    if not SHOP_DOMAIN.match(shop):
+    if not SHOP_DOMAIN.fullmatch(shop):
         raise InvalidProxySignature("bad shop domain")
-    try:
-        timestamp = int(values.get("timestamp", [""])[0])
-    except ValueError as error:
-        raise InvalidProxySignature("bad timestamp") from error
+    raw_timestamp = values.get("timestamp", [""])[0]
+    if not TIMESTAMP.fullmatch(raw_timestamp):
+        raise InvalidProxySignature("bad timestamp")
+    timestamp = int(raw_timestamp)
     if abs(now - timestamp) > max_skew:
         raise InvalidProxySignature("stale timestamp")
     return ProxyParams(
