@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 export PORT
 
-.PHONY: run test setup lint format clean
+.PHONY: run test setup lint format clean bench
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info[:2] == (3, 11), "Python 3.11 is required"'
@@ -23,6 +23,11 @@ test: setup
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Benchmarks on loopback: one table (bench/RESULTS.md explains it). BENCH_ARGS="--only s2,s6 --quick".
+bench: setup
+	$(PY) -m pip install --quiet -e ".[dev,bench]" || echo "pyvips not installable here; the libvips column is skipped"
+	$(PY) -m bench.run $(BENCH_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check .

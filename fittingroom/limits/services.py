@@ -5,7 +5,7 @@ concurrent requests against a limit of 10 create exactly 10 jobs."""
 import math
 from datetime import datetime, timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from fittingroom.accounts.models import Account
@@ -37,8 +37,7 @@ def _counted(account: Account, since: datetime) -> QuerySet[Generation]:
     )
 
 
-def _check(window: QuerySet[Generation], *, limit: int) -> None:
-    used = window.count()
+def _check(window: QuerySet[Generation], *, used: int, limit: int) -> None:
     if used < limit:
         return
     # Sorted oldest first, the slot that frees next is the (used - limit + 1)-th oldest.
@@ -54,10 +53,19 @@ def shopper_limits_check(*, account: Account, shopper: Shopper) -> None:
     """
     lock_names(f"limit:{account.id}:{shopper.key}", f"limit:{account.id}:ip:{shopper.ip}")
     since = timezone.now() - WINDOW
-    _check(
-        _counted(account, since).filter(shopper_key=shopper.key), limit=account.shopper_weekly_limit
+    by_shopper, by_ip = Q(shopper_key=shopper.key), Q(client_ip=shopper.ip)
+    # Both counts in one query: every try-on runs this, and round trips are most of its cost.
+    used = (
+        _counted(account, since)
+        .filter(by_shopper | by_ip)
+        .aggregate(shopper=Count("id", filter=by_shopper), ip=Count("id", filter=by_ip))
     )
-    _check(_counted(account, since).filter(client_ip=shopper.ip), limit=account.ip_weekly_limit)
+    _check(
+        _counted(account, since).filter(by_shopper),
+        used=used["shopper"],
+        limit=account.shopper_weekly_limit,
+    )
+    _check(_counted(account, since).filter(by_ip), used=used["ip"], limit=account.ip_weekly_limit)
 
 
 def shopper_weekly_usage(*, account: Account, shopper: Shopper) -> int:
