@@ -72,7 +72,10 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", "")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    # No persistent connections: under ASGI each request's sync code runs in a thread of its
+    # own, so a kept connection is never reused and lingers until garbage-collected (20 load-test
+    # shoppers held 94 and exhausted PostgreSQL's max_connections). Django advises 0 for ASGI.
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded database lives there

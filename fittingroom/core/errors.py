@@ -1,12 +1,18 @@
 """One error vocabulary: every failure leaves the API as {code, message, status, details}."""
 
+import logging
 from typing import Any
 
+import kombu.exceptions
+import redis
+from django import db
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, JsonResponse
 from rest_framework import exceptions as drf_exceptions
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
+
+logger = logging.getLogger(__name__)
 
 
 class ApplicationError(Exception):
@@ -43,6 +49,22 @@ class NotFound(ApplicationError):
 
 class RateLimited(ApplicationError):
     code, status, message = "RATE_LIMITED", 429, "Too many requests. Slow down."
+
+
+class ServiceUnavailable(ApplicationError):
+    code, status = "SERVICE_UNAVAILABLE", 503
+    message = "The service is briefly unavailable. Try again in a moment."
+
+
+# Our own backing services failing (Redis restarting, a database connection dropped): the
+# request did nothing it should not repeat, so say "try again" (503), not 500.
+BACKING_SERVICE_ERRORS = (
+    redis.ConnectionError,
+    redis.TimeoutError,
+    kombu.exceptions.OperationalError,
+    db.OperationalError,
+    db.InterfaceError,
+)
 
 
 def error_body(error: ApplicationError) -> dict[str, Any]:
@@ -102,6 +124,9 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = drf_exceptions.PermissionDenied()
     if isinstance(exc, drf_exceptions.APIException):
         exc = _from_drf(exc)
+    elif isinstance(exc, BACKING_SERVICE_ERRORS):
+        logger.warning("backing service unavailable: %r", exc)
+        exc = ServiceUnavailable(headers={"Retry-After": "2"})
     if not isinstance(exc, ApplicationError):
         return None
     set_rollback()

@@ -6,6 +6,7 @@ import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -13,11 +14,16 @@ from django.db import connection
 from config.celery import app as celery_app
 from tests.conftest import ROOT
 
+SQLITE_OPTIONS = ("transaction_mode", "timeout")
+
 
 def database_url_for_test_db() -> str:
     params = connection.settings_dict
     if connection.vendor == "sqlite":
-        return f"sqlite:///{Path(params['NAME']).resolve()}"
+        # The embedded database's OPTIONS (IMMEDIATE transactions, busy timeout) travel in the
+        # URL's query; without them concurrent writers get "database is locked" at once.
+        options = urlencode({k: v for k, v in params["OPTIONS"].items() if k in SQLITE_OPTIONS})
+        return f"sqlite:///{Path(params['NAME']).resolve()}?{options}"
     user, host, port = params["USER"], params["HOST"] or "127.0.0.1", params["PORT"] or 5432
     password = f":{params['PASSWORD']}" if params["PASSWORD"] else ""
     return f"postgres://{user}{password}@{host}:{port}/{params['NAME']}"

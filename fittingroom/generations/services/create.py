@@ -63,7 +63,9 @@ def generation_create(
 def _enqueue_on_commit(generation_id: str) -> None:
     from fittingroom.generations.tasks import generation_process
 
-    transaction.on_commit(lambda: generation_process.delay(generation_id))
+    # Robust: if the broker is down the job is still accepted (its row is committed); the
+    # reaper re-enqueues a PENDING job whose message never left.
+    transaction.on_commit(lambda: generation_process.delay(generation_id), robust=True)
 
 
 def _charge(account: Account, generation: Generation) -> None:

@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection
 from django.db.models import F
 from django.utils import timezone
 from PIL import Image
@@ -83,6 +84,8 @@ def generation_poll(*, generation_id: str) -> Next:
 def _guarded(generation: Generation, step, transient_step: str = "start") -> Next:
     try:
         return step()
+    except (OperationalError, InterfaceError):
+        return _database_lost(generation, transient_step)
     except EngineUnavailable as error:
         return _transient(generation, error, transient_step)
     except (EngineError, ProductImageUnavailable, PersonImageGone) as error:
@@ -96,6 +99,18 @@ def _guarded(generation: Generation, step, transient_step: str = "start") -> Nex
             message="The try-on could not be rendered.",
         )
     return DONE
+
+
+def _database_lost(generation: Generation, step: str) -> Next:
+    """The database connection dropped mid-step (a restart, a failover): not the job's fault.
+    Reconnect, hand the job back and retry soon, rather than fail it (the handing back needs
+    the database too; if that fails the task errors and the render lease lets it be re-driven)."""
+    logger.warning("database connection lost while rendering %s; retrying", generation.id)
+    connection.close()
+    if step == "poll":
+        return Next(poll_in=1.0)
+    generation_release(generation_id=generation.id)
+    return Next(retry_in=1.0)
 
 
 def _transient(generation: Generation, error: EngineUnavailable, step: str) -> Next:
