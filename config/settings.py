@@ -71,6 +71,9 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", "")
+# Seconds a Celery worker process keeps its connection (config/celery.py); unlike the web's
+# ASGI threads, a worker process runs its tasks one after another in one thread.
+WORKER_CONN_MAX_AGE = env_int("WORKER_CONN_MAX_AGE", 300, minimum=0)
 if DATABASE_URL:
     # No persistent connections: under ASGI each request's sync code runs in a thread of its
     # own, so a kept connection is never reused and lingers until garbage-collected (20 load-test

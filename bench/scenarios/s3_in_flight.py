@@ -24,6 +24,7 @@ SCENARIO = "3 in flight"
 LATENCY = 10.0
 CONCURRENCY = 2
 SAMPLE_SECONDS = 0.2
+WARM_UP = 10
 
 
 def run(ctx: Context) -> list[Row]:
@@ -46,6 +47,8 @@ def run(ctx: Context) -> list[Row]:
     try:
         with Stack(ctx) as stack:
             stack.worker(concurrency=CONCURRENCY, **env)
+            # A running service knows how long its engine takes (the poll schedule uses it).
+            _ours(shop.account, photo, WARM_UP, prefix="warm")
             ours = _ours(shop.account, photo, n)
             stack.stop()
             blocking = _blocking(ctx, stack, emulator, photo, blocking_n)
@@ -55,15 +58,12 @@ def run(ctx: Context) -> list[Row]:
         data.shop_delete(shop)
     ideal = n / LATENCY
     ours_rate = ours["completed"] / ours["seconds"]
-    seen_at = _first_poll_after(LATENCY)
     note = (
         f"N={n}, latency {LATENCY:.0f} s, 1 worker x concurrency {CONCURRENCY}; "
         f"{ours['completed']} completed, {ours['failed']} failed in {ours['seconds']:.1f} s "
         f"= {ours_rate / ideal:.0%} of N/latency ({ideal:.0f}/s); "
         f"blocking: {blocking['completed']} in {blocking['seconds']:.1f} s, "
-        f"most in flight {blocking['most']}; polls come at "
-        f"{seen_at:.0f} s after a submit at the earliest past a {LATENCY:.0f} s latency, "
-        f"so without a webhook the ceiling is {LATENCY / seen_at:.0%} of N/latency"
+        f"most in flight {blocking['most']}; after a warm-up of {WARM_UP}"
     )
     return [
         Row(
@@ -92,7 +92,7 @@ def run(ctx: Context) -> list[Row]:
     ]
 
 
-def _ours(account, photo, n: int) -> dict:
+def _ours(account, photo, n: int, prefix: str = "bench") -> dict:
     from django.db import transaction
     from django.db.models import Count, Max
 
@@ -106,7 +106,7 @@ def _ours(account, photo, n: int) -> dict:
         ids = [
             generation_create(
                 account=account,
-                shopper=Shopper(key=f"visitor:bench-{i:06d}", ip="10.3.0.1"),
+                shopper=Shopper(key=f"visitor:{prefix}-{i:06d}", ip="10.3.0.1"),
                 person_image=photo,
                 garment=garment,
                 catalog_source="demo",
@@ -172,17 +172,6 @@ def _blocking(ctx: Context, stack: Stack, emulator, photo, n: int) -> dict:
         "seconds": last - started,
         "most": most,
     }
-
-
-def _first_poll_after(latency: float) -> float:
-    """When the worker's poll schedule first looks at a job at or after `latency`."""
-    from fittingroom.generations.services.render import _poll_delay
-
-    at, polls = 0.0, 0
-    while at < latency:
-        at += _poll_delay(polls)
-        polls += 1
-    return at
 
 
 def bench_garment_ref(account) -> str:

@@ -21,6 +21,18 @@ def _channel(generation_id: str) -> str:
     return f"generation-changed:{generation_id}"
 
 
+_publishers: dict[str, redis.Redis] = {}
+
+
+def _publisher() -> redis.Redis:
+    # One client (and its connection pool) per process: a connection per announcement cost
+    # 5 ms, twice per try-on. redis-py's pool notices a fork and starts afresh in the child.
+    url = settings.REDIS_URL
+    if url not in _publishers:
+        _publishers[url] = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    return _publishers[url]
+
+
 def generation_changed(*, generation_id: str) -> None:
     """Announce a status change once the current transaction commits (best effort: a waiter
     that misses it still answers when its wait runs out)."""
@@ -29,8 +41,7 @@ def generation_changed(*, generation_id: str) -> None:
 
     def publish() -> None:
         try:
-            with redis.Redis.from_url(settings.REDIS_URL) as client:
-                client.publish(_channel(generation_id), "1")
+            _publisher().publish(_channel(generation_id), "1")
         except redis.RedisError:
             logger.warning("could not announce a change of %s", generation_id, exc_info=True)
 

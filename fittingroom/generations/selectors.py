@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from fittingroom.accounts.models import Account
@@ -110,23 +110,49 @@ def generation_typical_seconds(*, account: Account, sample: int = 20) -> float |
     For the widget's progress estimate; cached per account."""
 
     def compute() -> float:
-        rows = (
-            Generation.objects.filter(
-                status=Generation.Status.COMPLETED,
-                created_at__gt=timezone.now() - timedelta(days=7),
-                account=account,
-                finished_at__isnull=False,
-            )
-            .order_by("-created_at")
-            .values_list("created_at", "finished_at")[:sample]
+        recent = Generation.objects.filter(
+            account=account, created_at__gt=timezone.now() - timedelta(days=7)
         )
-        durations = sorted((finished - created).total_seconds() for created, finished in rows)
-        if not durations:
-            return 0.0
-        middle = len(durations) // 2
-        if len(durations) % 2:
-            return durations[middle]
-        return (durations[middle - 1] + durations[middle]) / 2
+        return _median_seconds(recent, start="created_at", sample=sample)
 
     key = f"generations:typical-seconds:{account.id}"
     return cache.get_or_set(key, compute, TYPICAL_SECONDS_CACHE) or None
+
+
+ENGINE_SECONDS_CACHE = 60
+
+
+def engine_typical_seconds(*, engine: str, sample: int = 50) -> float | None:
+    """The median time a hosted engine took, from our start to the stored result, over its last
+    `sample` completed try-ons of the past day; None without history. For when to poll."""
+
+    def compute() -> float:
+        recent = Generation.objects.filter(
+            engine=engine,
+            created_at__gt=timezone.now() - timedelta(days=1),
+            started_at__isnull=False,
+        )
+        return _median_seconds(recent, start="started_at", sample=sample)
+
+    key = f"generations:engine-seconds:{engine}"
+    seconds = cache.get(key)
+    if seconds is None:
+        seconds = compute()
+        # "No history" is kept briefly, so the first results of a fresh engine count at once.
+        cache.set(key, seconds, ENGINE_SECONDS_CACHE if seconds else 5)
+    return seconds or None
+
+
+def _median_seconds(generations: QuerySet[Generation], *, start: str, sample: int) -> float:
+    rows = (
+        generations.filter(status=Generation.Status.COMPLETED, finished_at__isnull=False)
+        .order_by("-created_at")
+        .values_list(start, "finished_at")[:sample]
+    )
+    durations = sorted((finished - started).total_seconds() for started, finished in rows)
+    if not durations:
+        return 0.0
+    middle = len(durations) // 2
+    if len(durations) % 2:
+        return durations[middle]
+    return (durations[middle - 1] + durations[middle]) / 2
