@@ -141,6 +141,8 @@ class Stack:
             f"127.0.0.1:{port}",
             "--workers",
             str(workers),
+            "--keep-alive",
+            "75",
         ]
         process = Process("web", argv, env, self._log("web"))
         self.processes.append(process)

@@ -31,9 +31,6 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-# Playwright's sync API runs an event loop in this thread; Django would then refuse ORM calls
-# made by the test itself (seeding rows, checking them) as "async-unsafe". They are not.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 def artifacts_dir() -> Path:
@@ -41,13 +38,21 @@ def artifacts_dir() -> Path:
     return Path(base) / "browser"
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API runs an asyncio loop in the main thread
+# while it is open, and Django's async_to_sync refuses to run beside one, so tests that come
+# after the browser tests (the `?wait=` views) failed while a session-wide browser stayed open.
+@pytest.fixture(scope="module")
 def browser() -> Iterator:
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium (/usr/bin/chromium) is not installed; .ci/run installs it")
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
+    # Playwright's sync API runs an event loop in this thread; Django would then refuse ORM calls
+    # made by the tests themselves (seeding rows, checking them) as "async-unsafe". They are not.
+    # Only while the browser is open: elsewhere the check must keep catching ORM calls from
+    # async code.
+    with pytest.MonkeyPatch.context() as patch, sync_playwright() as playwright:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()

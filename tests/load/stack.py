@@ -3,7 +3,6 @@ workers (as bin/run-local serves it) and a Celery worker, on the test database, 
 as in production. Redis is REDIS_URL (or one given), else the embedded broker and file cache."""
 
 import os
-import signal
 import socket
 import subprocess
 import sys
@@ -15,29 +14,13 @@ from pathlib import Path
 import psutil
 import requests
 
+from bench.stack import Process, free_port
 from tests.conftest import ROOT
 from tests.e2e.conftest import database_url_for_test_db
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-class Service:
-    """One subprocess in its own session (so it and its children can be signalled together)."""
-
-    def __init__(self, name: str, args: list[str], env: dict[str, str], log: Path) -> None:
-        self.name, self.log = name, log
-        self.process = subprocess.Popen(
-            args,
-            cwd=ROOT,
-            env=env,
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+class Service(Process):
+    """One subprocess in its own session, with its memory as the load test reads it."""
 
     def processes(self) -> list[psutil.Process]:
         try:
@@ -52,21 +35,6 @@ class Service:
             with suppress(psutil.NoSuchProcess):
                 total += process.memory_info().rss
         return total / 2**20
-
-    def alive(self) -> bool:
-        return self.process.poll() is None
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            os.killpg(self.process.pid, signal.SIGTERM)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, signal.SIGKILL)
-                self.process.wait(timeout=10)
-
-    def tail(self, chars: int = 3000) -> str:
-        return self.log.read_text(errors="replace")[-chars:]
 
 
 class Stack:
@@ -113,6 +81,10 @@ class Stack:
                 f"127.0.0.1:{self.port}",
                 "--workers",
                 "2",
+                # As the Procfile: longer than a client's idle time, or the client's next
+                # request races the server's close (a lost upload in a 5-minute run at 2 s).
+                "--keep-alive",
+                "75",
                 "--graceful-timeout",
                 "5",
             ],
