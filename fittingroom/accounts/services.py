@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from fittingroom.accounts.models import Account, CreditLedgerEntry
@@ -26,14 +26,22 @@ def account_quota_consume(*, account: Account) -> datetime | None:
     if account.quota_limit is None:
         return None
     now = timezone.now()
-    Account.objects.filter(id=account.id, quota_period_end__lte=now).update(
-        quota_used=0, quota_period_end=now + QUOTA_PERIOD
-    )
-    Account.objects.filter(id=account.id, quota_period_end__isnull=True).update(
-        quota_period_end=now + QUOTA_PERIOD
-    )
-    charged = Account.objects.filter(id=account.id, quota_used__lt=F("quota_limit")).update(
-        quota_used=F("quota_used") + 1
+    # One conditional UPDATE starts a new period when the last one ended and charges it; the
+    # row's own values decide, so concurrent callers never charge past the limit.
+    period_over = Q(quota_period_end__isnull=True) | Q(quota_period_end__lte=now)
+    charged = (
+        Account.objects.filter(id=account.id)
+        .filter(
+            (period_over & Q(quota_limit__gt=0))
+            | (~period_over & Q(quota_used__lt=F("quota_limit")))
+        )
+        .update(
+            quota_used=Case(When(period_over, then=Value(1)), default=F("quota_used") + 1),
+            quota_period_end=Case(
+                When(period_over, then=Value(now + QUOTA_PERIOD)),
+                default=F("quota_period_end"),
+            ),
+        )
     )
     if not charged:
         raise QuotaExceeded()

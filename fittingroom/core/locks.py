@@ -20,6 +20,10 @@ def lock_names(*names: str) -> None:
     """
     if connection.vendor != "postgresql":
         return
+    keys = sorted({_lock_key(name) for name in names})
+    if not keys:
+        return
+    # One round trip; the executor evaluates a select list left to right, so the order holds.
+    calls = ", ".join(["pg_advisory_xact_lock(%s)"] * len(keys))
     with connection.cursor() as cursor:
-        for key in sorted({_lock_key(name) for name in names}):
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+        cursor.execute(f"SELECT {calls}", keys)

@@ -20,11 +20,27 @@ class GenerationNotFound(ApplicationError):
     code, status, message = "GENERATION_NOT_FOUND", 404, "Generation not found."
 
 
+# What a status answer shows: the widget polls this, and the row has some thirty columns.
+STATUS_FIELDS = (
+    "id",
+    "account_id",
+    "status",
+    "result_image",
+    "error_code",
+    "error_message",
+    "created_at",
+    "updated_at",
+)
+
+
 def generation_get(*, account: Account, generation_id: str) -> Generation:
-    """One indexed read; another account's generation is simply not found."""
+    """One indexed read of the status fields; another account's generation is simply not
+    found."""
     if not looks_like_public_id(generation_id, "gen"):
         raise GenerationNotFound()
-    generation = Generation.objects.filter(account=account, id=generation_id).first()
+    generation = (
+        Generation.objects.filter(account=account, id=generation_id).only(*STATUS_FIELDS).first()
+    )
     if generation is None:
         raise GenerationNotFound()
     return generation
