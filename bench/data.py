@@ -56,6 +56,33 @@ def bench_garment(account):
     )
 
 
+def bench_generations(
+    account, photo, count: int, *, prefix: str, ip: str
+) -> tuple[list[str], float]:
+    """`count` try-ons of the demo garment by distinct shoppers, committed together (their tasks
+    are enqueued when the transaction commits); returns their ids and the time just before the
+    commit."""
+    from django.db import transaction
+
+    from fittingroom.generations.services import generation_create
+    from fittingroom.limits.shoppers import Shopper
+
+    garment = bench_garment(account)
+    with transaction.atomic():
+        ids = [
+            generation_create(
+                account=account,
+                shopper=Shopper(key=f"visitor:{prefix}-{i:06d}", ip=ip),
+                person_image=photo,
+                garment=garment,
+                catalog_source="demo",
+            ).id
+            for i in range(count)
+        ]
+        committing = time.time()
+    return ids, committing
+
+
 def shop_delete(shop) -> None:
     """Everything of the bench shop, files included."""
     from fittingroom.generations.services import account_data_delete

@@ -93,27 +93,12 @@ def run(ctx: Context) -> list[Row]:
 
 
 def _ours(account, photo, n: int, prefix: str = "bench") -> dict:
-    from django.db import transaction
     from django.db.models import Count, Max
 
-    from bench.data import bench_garment
+    from bench.data import bench_generations
     from fittingroom.generations.models import Generation
-    from fittingroom.generations.services import generation_create
-    from fittingroom.limits.shoppers import Shopper
 
-    garment = bench_garment(account)
-    with transaction.atomic():  # every task is enqueued when this commits
-        ids = [
-            generation_create(
-                account=account,
-                shopper=Shopper(key=f"visitor:{prefix}-{i:06d}", ip="10.3.0.1"),
-                person_image=photo,
-                garment=garment,
-                catalog_source="demo",
-            ).id
-            for i in range(n)
-        ]
-        started = time.time()
+    ids, started = bench_generations(account, photo, n, prefix=prefix, ip="10.3.0.1")
     rows = Generation.objects.filter(id__in=ids)
     in_flight = rows.filter(status=Generation.Status.PROCESSING).exclude(provider_job_id="")
     most, deadline = 0, time.monotonic() + LATENCY * 6 + 30

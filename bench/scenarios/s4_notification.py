@@ -96,24 +96,10 @@ def _p(samples: list[float], q: float) -> float:
 
 def _processing(account, photo, count: int) -> list[str]:
     """Generations a worker has claimed (PROCESSING), as clients would be waiting on."""
-    from django.db import transaction
+    from bench.data import bench_generations
+    from fittingroom.generations.services import generation_claim
 
-    from bench.data import bench_garment
-    from fittingroom.generations.services import generation_claim, generation_create
-    from fittingroom.limits.shoppers import Shopper
-
-    garment = bench_garment(account)
-    with transaction.atomic():
-        ids = [
-            generation_create(
-                account=account,
-                shopper=Shopper(key=f"visitor:bench-{i:06d}", ip="10.4.0.1"),
-                person_image=photo,
-                garment=garment,
-                catalog_source="demo",
-            ).id
-            for i in range(count)
-        ]
+    ids, _ = bench_generations(account, photo, count, prefix="bench", ip="10.4.0.1")
     for job_id in ids:
         generation_claim(generation_id=job_id)
     return ids
