@@ -11,7 +11,7 @@ from rest_framework.request import Request
 
 from fittingroom.core.errors import Unauthorized
 from shopify_integration.models import Shop
-from shopify_integration.proxy.signature import SHOP_DOMAIN
+from shopify_integration.proxy.signature import shop_domain_valid
 
 LEEWAY_SECONDS = 10
 
@@ -47,7 +47,7 @@ def decode_session_token(token: str) -> SessionClaims:
         raise Unauthorized("Invalid session token.")
     shop = urlparse(str(claims["dest"])).hostname or ""
     issuer_shop = urlparse(str(claims["iss"])).hostname or ""
-    if not SHOP_DOMAIN.match(shop) or issuer_shop != shop:
+    if not shop_domain_valid(shop) or issuer_shop != shop:
         raise Unauthorized("Invalid session token.")
     return SessionClaims(
         shop=shop, user_id=str(claims["sub"]), session_id=str(claims.get("sid", ""))

@@ -8,14 +8,14 @@ the app's client secret, lowercase hex.
 
 import hashlib
 import hmac
-import re
 from dataclasses import dataclass
 from secrets import token_urlsafe
 from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
 
-SHOP_DOMAIN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9-]*\.myshopify\.com")
+from shopify_integration.proxy.signature import shop_domain_valid, unix_seconds
+
 MAX_FIELDS = 50
 
 
@@ -33,11 +33,6 @@ class OAuthCallback:
     shop: str
     code: str
     state: str
-
-
-def shop_domain_valid(domain: str) -> bool:
-    """A myshopify.com domain and nothing more (`store.myshopify.com.evil.com` is not)."""
-    return bool(SHOP_DOMAIN.fullmatch(domain))
 
 
 def oauth_hmac(params: dict[str, str], secret: str) -> str:
@@ -82,12 +77,9 @@ def oauth_callback_verify(
     shop = params.get("shop", "").lower()
     if not shop_domain_valid(shop):
         raise InvalidOAuthRequest("bad shop domain")
-    raw_timestamp = params.get("timestamp", "")
-    # Digits only: int() also takes " 1", "1_0", other scripts' digits and numbers too large to
-    # subtract from a float clock (OverflowError).
-    if not re.fullmatch(r"[0-9]{1,12}", raw_timestamp):
+    timestamp = unix_seconds(params.get("timestamp", ""))
+    if timestamp is None:
         raise InvalidOAuthRequest("bad timestamp")
-    timestamp = int(raw_timestamp)
     if abs(now - timestamp) > max_age:
         raise InvalidOAuthRequest("stale timestamp")
     code, state = params.get("code", ""), params.get("state", "")

@@ -18,9 +18,9 @@ from shopify_integration.install.oauth import (
     oauth_query_verify,
     oauth_state_matches,
     oauth_state_new,
-    shop_domain_valid,
 )
 from shopify_integration.install.services import shop_authorize, shop_install
+from shopify_integration.proxy.signature import shop_domain_valid
 from shopify_integration.session_token import decode_session_token
 
 logger = logging.getLogger(__name__)

@@ -21,6 +21,16 @@ TIMESTAMP = re.compile(r"[0-9]{1,12}")
 MAX_FIELDS = 100
 
 
+def shop_domain_valid(domain: str) -> bool:
+    """A myshopify.com domain and nothing more (`store.myshopify.com.evil.com` is not)."""
+    return bool(SHOP_DOMAIN.fullmatch(domain))
+
+
+def unix_seconds(raw: str) -> int | None:
+    """A timestamp as Shopify writes it (proxy queries, OAuth callbacks), or None."""
+    return int(raw) if TIMESTAMP.fullmatch(raw) else None
+
+
 class InvalidProxySignature(Exception):
     """The request did not come through Shopify's app proxy (or came too late)."""
 
@@ -73,12 +83,11 @@ def verify_proxy_query(
 
 def _params(values: dict[str, list[str]], *, now: float, max_skew: int) -> ProxyParams:
     shop = values.get("shop", [""])[0]
-    if not SHOP_DOMAIN.fullmatch(shop):
+    if not shop_domain_valid(shop):
         raise InvalidProxySignature("bad shop domain")
-    raw_timestamp = values.get("timestamp", [""])[0]
-    if not TIMESTAMP.fullmatch(raw_timestamp):
+    timestamp = unix_seconds(values.get("timestamp", [""])[0])
+    if timestamp is None:
         raise InvalidProxySignature("bad timestamp")
-    timestamp = int(raw_timestamp)
     if abs(now - timestamp) > max_skew:
         raise InvalidProxySignature("stale timestamp")
     return ProxyParams(

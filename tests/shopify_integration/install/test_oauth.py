@@ -11,9 +11,9 @@ from shopify_integration.install.oauth import (
     oauth_callback_verify,
     oauth_hmac,
     oauth_query_verify,
-    shop_domain_valid,
 )
 from shopify_integration.models import Shop
+from shopify_integration.proxy.signature import shop_domain_valid
 from shopify_integration.tokens import decrypt
 from tests.emulators.shopify_oauth import shopify_oauth as shopify_oauth_fixture  # noqa: F401
 
