@@ -5,6 +5,26 @@ from celery.signals import worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
+
+def _restore_unacked_unless_torn_down() -> None:
+    """kombu 5.7.0: when the consumer loses Redis, it closes the connection twice; the second
+    close restores the unacknowledged messages through a transport the first one tore down
+    (`client` is None), raises AttributeError, and the worker takes that as unrecoverable and
+    exits (seen in the Redis-restart fault test). Skip that restore: Redis is unreachable then
+    anyway, the messages stay in Redis's unacked set, and the reaper re-drives their jobs."""
+    from kombu.transport import redis as kombu_redis
+
+    restore = kombu_redis.QoS.restore_unacked
+
+    def restore_unacked(self, client=None):
+        if client is None and getattr(self.channel.connection, "client", True) is None:
+            return None
+        return restore(self, client)
+
+    kombu_redis.QoS.restore_unacked = restore_unacked
+
+
+_restore_unacked_unless_torn_down()
 app = Celery("fittingroom")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -101,7 +101,9 @@ class Stack:
         raise AssertionError(f"web did not become healthy:\n{web.tail()}")
 
     def start_worker(self, concurrency: int = 2) -> Service:
-        return self._start(
+        """A Celery worker, returned once its pool processes are up (tests compare process sets
+        before and after a fault, so a pool still forking must not look like a restart)."""
+        worker = self._start(
             "worker",
             [
                 sys.executable,
@@ -119,6 +121,11 @@ class Stack:
                 "--without-heartbeat",
             ],
         )
+        deadline = time.monotonic() + 60
+        while len(worker.processes()) < concurrency + 1:
+            assert worker.alive() and time.monotonic() < deadline, worker.tail()
+            time.sleep(0.1)
+        return worker
 
     def run_reaper(self) -> str:
         """What beat does every minute, run now in a process configured like the worker."""
