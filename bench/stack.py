@@ -45,6 +45,25 @@ def shopify_secret() -> str:
     return settings.SHOPIFY_API_SECRET
 
 
+def celery_worker_argv(*, concurrency: int, loglevel: str, queue: str = "") -> list[str]:
+    """A Celery worker of ours, without the cluster chatter (gossip, mingle, heartbeats) a single
+    worker on loopback does not need; the bench, load, fault and end-to-end runs start it so."""
+    argv = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        f"--concurrency={concurrency}",
+        f"--loglevel={loglevel}",
+        "--without-gossip",
+        "--without-mingle",
+        "--without-heartbeat",
+    ]
+    return argv + (["--queues", queue] if queue else [])
+
+
 def server_env(ctx: Context, **extra: str) -> dict[str, str]:
     """The environment of a web or worker process: ours as in this process, DEBUG off."""
     from django.conf import settings
@@ -151,21 +170,7 @@ class Stack:
 
     def worker(self, *, concurrency: int = 2, queues: str = "", **extra_env: str) -> Process:
         """A Celery worker as `bin/run-local` starts it; returns once it is ready to consume."""
-        argv = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            f"--concurrency={concurrency}",
-            "--loglevel=INFO",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ]
-        if queues:
-            argv += ["--queues", queues]
+        argv = celery_worker_argv(concurrency=concurrency, loglevel="INFO", queue=queues)
         env = server_env(self.ctx, **extra_env)
         return self.start("worker", argv, env, ready_text="ready.")
 

@@ -3,7 +3,6 @@
 import os
 import signal
 import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from urllib.parse import urlencode
@@ -11,6 +10,7 @@ from urllib.parse import urlencode
 import pytest
 from django.db import connection
 
+from bench.stack import celery_worker_argv
 from config.celery import app as celery_app
 from tests.conftest import ROOT
 
@@ -65,21 +65,11 @@ def start_worker(settings, tmp_path) -> Iterator[Callable[..., Worker]]:
         )
         log = tmp_path / f"worker-{len(workers)}.log"
         process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                f"--concurrency={concurrency}",
-                "--queues",
-                settings.CELERY_TASK_DEFAULT_QUEUE,
-                "--loglevel=INFO",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
+            celery_worker_argv(
+                concurrency=concurrency,
+                loglevel="INFO",
+                queue=settings.CELERY_TASK_DEFAULT_QUEUE,
+            ),
             cwd=ROOT,
             env=env,
             stdout=log.open("w"),

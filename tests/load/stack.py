@@ -14,7 +14,7 @@ from pathlib import Path
 import psutil
 import requests
 
-from bench.stack import Process, free_port
+from bench.stack import Process, celery_worker_argv, free_port
 from tests.conftest import ROOT
 from tests.e2e.conftest import database_url_for_test_db
 
@@ -105,21 +105,7 @@ class Stack:
         before and after a fault, so a pool still forking must not look like a restart)."""
         worker = self._start(
             "worker",
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                f"--concurrency={concurrency}",
-                "--queues",
-                self.queue,
-                "--loglevel=WARNING",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
+            celery_worker_argv(concurrency=concurrency, loglevel="WARNING", queue=self.queue),
         )
         deadline = time.monotonic() + 60
         while len(worker.processes()) < concurrency + 1:
