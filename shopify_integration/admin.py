@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils import timezone
 
+from fittingroom.core.admin import ReadOnlyModelAdmin
 from shopify_integration.models import Shop, UsageCharge
 
 HIDDEN = ("access_token_encrypted", "refresh_token_encrypted")
@@ -65,19 +66,10 @@ class ShopAdmin(admin.ModelAdmin):
 
 
 @admin.register(UsageCharge)
-class UsageChargeAdmin(admin.ModelAdmin):
+class UsageChargeAdmin(ReadOnlyModelAdmin):
     """Overage charges sent to Shopify: written by the billing task only."""
 
     list_display = ("created_at", "shop", "generation_id", "price", "charged_at", "error")
     list_filter = (("charged_at", admin.EmptyFieldListFilter),)
     search_fields = ("=generation_id", "shop__domain")
     list_select_related = ("shop",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False

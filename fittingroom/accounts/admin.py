@@ -10,6 +10,7 @@ from django.utils import timezone
 from fittingroom.accounts.api_keys import api_key_create, api_key_revoke
 from fittingroom.accounts.models import Account, ApiKey, CreditLedgerEntry
 from fittingroom.accounts.services import account_credit_grant
+from fittingroom.core.admin import ReadOnlyModelAdmin
 
 MAX_GRANT = 1_000_000
 
@@ -152,7 +153,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(CreditLedgerEntry)
-class CreditLedgerEntryAdmin(admin.ModelAdmin):
+class CreditLedgerEntryAdmin(ReadOnlyModelAdmin):
     """The ledger is written by services only; here it is read."""
 
     list_display = ("created_at", "account", "delta", "reason", "generation_id", "note")
@@ -160,12 +161,3 @@ class CreditLedgerEntryAdmin(admin.ModelAdmin):
     search_fields = ("account__name", "generation_id", "note")
     list_select_related = ("account",)
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
