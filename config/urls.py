@@ -25,6 +25,8 @@ def build_urlpatterns(*, debug: bool) -> list:
 
         prefix = settings.DEV_PROXY_PATH_PREFIX.strip("/")
         patterns.append(path(f"{prefix}/<path:path>", dev_proxy_view, name="dev-proxy"))
+        # The Shopify admin's frame around the merchant page, for the demo shop.
+        patterns.append(path("dev/shopify-admin/", include("shopify_integration.install.dev_urls")))
         # The demo storefront at /, with the widget talking to the route above.
         patterns.append(path("", include("shopify_integration.storefront.urls")))
     return patterns

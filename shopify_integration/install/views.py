@@ -10,6 +10,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
 from fittingroom.core.errors import ApplicationError, Unauthorized
+from fittingroom.engines.preview import engine_is_preview
 from shopify_integration.install.apis import merchant_settings_data
 from shopify_integration.install.oauth import (
     InvalidOAuthRequest,
@@ -65,14 +66,19 @@ def app_view(request: HttpRequest) -> HttpResponse:
         title = "Could not open Fitting Room"
         message = OPEN_FROM_ADMIN if error.status == 401 else error.message
         return _message_page(request, status=error.status, title=title, message=message)
+    # Opened from the development stand-in for the admin (DEBUG only): its App Bridge, its frame.
+    dev_admin = settings.DEV_ROUTES and request.GET.get("dev_admin") == "1"
     context = {
         "api_key": settings.SHOPIFY_API_KEY,
         "shop": shop,
         "initial": merchant_settings_data(shop),
+        "dev_admin": dev_admin,
+        "engine_is_preview": engine_is_preview(account=shop.account),
     }
     response = render(request, "shopify_integration/app.html", context)
     response["Content-Security-Policy"] = (
-        f"frame-ancestors https://{shop.domain} https://admin.shopify.com;"
+        f"frame-ancestors https://{shop.domain} https://admin.shopify.com"
+        + (" 'self';" if dev_admin else ";")
     )
     response["Cache-Control"] = "no-store"
     return response

@@ -5,8 +5,10 @@ from django.utils import timezone
 
 from fittingroom.accounts.models import Account
 from shopify_integration.models import Shop
+from shopify_integration.tokens import IssuedToken, shop_tokens_store
 
 DEMO_QUOTA = 500
+DEMO_ACCESS_TOKEN = "demo-shop-no-admin-api"  # noqa: S105 (not a secret: see handle)
 
 
 class Command(BaseCommand):
@@ -22,7 +24,7 @@ class Command(BaseCommand):
                 "quota_limit": DEMO_QUOTA,
             },
         )
-        _, created = Shop.objects.get_or_create(
+        shop, created = Shop.objects.get_or_create(
             domain=domain,
             defaults={
                 "account": account,
@@ -32,6 +34,11 @@ class Command(BaseCommand):
             },
         )
         self.stdout.write(f"demo shop {domain}: {'created' if created else 'already there'}")
+        if not shop.access_token_encrypted:
+            # The demo shop never calls the Admin API (demo catalog, billed outside Shopify), so
+            # a stand-in token only lets its app page open without a token exchange with
+            # Shopify, which a local run cannot reach (see /dev/shopify-admin/).
+            shop_tokens_store(shop=shop, token=IssuedToken(access_token=DEMO_ACCESS_TOKEN))
         if settings.DEBUG and not get_user_model().objects.filter(is_superuser=True).exists():
             # Local runs only: an operator account so /admin/ can be opened straight away.
             get_user_model().objects.create_superuser("admin", "admin@localhost", "admin")
