@@ -32,6 +32,10 @@ class ProductImageUnavailable(Exception):
 
     code = "PRODUCT_IMAGE_FETCH_FAILED"
 
+    def __init__(self, *args: object, message: str = "") -> None:
+        super().__init__(*args)
+        self.message = message  # the generation's errorMessage when set; else a generic one
+
 
 @dataclass(frozen=True)
 class Garment:

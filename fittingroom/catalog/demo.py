@@ -3,7 +3,9 @@ until it is connected to real Shopify products."""
 
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.templatetags.static import static
 from PIL import Image
 
@@ -114,3 +116,31 @@ class DemoCatalog:
 
 
 register_catalog_source("demo", DemoCatalog())
+
+_LOCAL_HOSTS = frozenset({"localhost", "127.0.0.1"})
+
+
+def demo_garment_file(url: str) -> Path | None:
+    """Local runs only (DEBUG): a URL of a demo packshot as this server serves it
+    (`http://localhost:PORT/static/demo/garments/<file>`) → that file, so a public-API client on
+    a laptop can try on the demo garments without the guarded fetcher opening loopback. None for
+    any other URL, and always None in production."""
+    if not settings.DEV_ROUTES:
+        return None
+    try:
+        parts = urlsplit(url)
+        port = parts.port or _DEFAULT_PORTS.get(parts.scheme)
+    except ValueError:
+        return None
+    base = urlsplit(settings.PUBLIC_BASE_URL)
+    hosts = _LOCAL_HOSTS | {base.hostname}
+    ports = {settings.PORT, base.port or _DEFAULT_PORTS.get(base.scheme)}
+    prefix = f"{settings.STATIC_URL}demo/garments/"
+    if parts.hostname not in hosts or port not in ports or not parts.path.startswith(prefix):
+        return None
+    name = parts.path.removeprefix(prefix)
+    return GARMENTS_DIR / name if name in _GARMENT_FILES else None
+
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_GARMENT_FILES = frozenset(path.name for path in GARMENTS_DIR.glob("*.png"))

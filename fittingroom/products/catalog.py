@@ -12,6 +12,7 @@ from fittingroom.catalog import (
     ProductImageUnavailable,
     register_catalog_source,
 )
+from fittingroom.catalog.demo import demo_garment_file
 from fittingroom.core.fetch import FetchError, fetch_image
 from fittingroom.products.models import Product
 from fittingroom.products.selectors import product_get
@@ -41,10 +42,17 @@ class InlineCatalog:
 
     def load_image(self, *, image_ref: str) -> Image.Image:
         # A client's URL: public addresses only (unless FETCH_ALLOW_PRIVATE_ADDRESSES), any host.
+        # Local runs also read the demo packshots they serve themselves, from disk.
+        local_file = demo_garment_file(image_ref)
+        if local_file is not None:
+            with Image.open(local_file) as image:
+                return image.convert("RGBA")
         try:
             fetched = fetch_image(image_ref)
         except FetchError as error:
-            raise ProductImageUnavailable(error.reason) from error
+            # The reason is safe to show (see FetchError) and is the client's to act on.
+            message = f"The garment image could not be loaded: {error.reason}"
+            raise ProductImageUnavailable(error.reason, message=message) from error
         try:
             with Image.open(io.BytesIO(fetched.content)) as image:
                 return image.convert("RGBA")
