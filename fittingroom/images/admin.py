@@ -31,6 +31,7 @@ class PersonImageAdmin(admin.ModelAdmin):
         "created_at",
     )
     list_select_related = ("account",)
+    ordering = ("-created_at",)  # newest first
 
     @admin.display(description="Photo")
     def thumbnail(self, obj: PersonImage) -> str:
