@@ -1,7 +1,7 @@
 """The proxy's writes: Shopify-side checks (billing), then the core's services."""
 
 from fittingroom.accounts.services import QuotaExceeded, account_quota_available
-from fittingroom.catalog import catalog_source_for
+from fittingroom.catalog import ProductImagesRequired, ProductNotFound, catalog_source_for
 from fittingroom.core.errors import ApplicationError
 from fittingroom.generations.models import Generation
 from fittingroom.generations.services import generation_create
@@ -52,4 +52,20 @@ def shop_try_on_allowed(*, shop: Shop) -> str | None:
         return BillingNotAllowed.code
     if not account_quota_available(account=shop.account):
         return QuotaExceeded.code
+    return None
+
+
+def product_try_on_blocked(*, shop: Shop, product_id: str) -> str | None:
+    """None when the shop's catalog can dress a shopper in this product, else the code of why
+    not (unknown product, no usable image), so the widget hides its button instead of failing
+    after the upload. Costs what the try-on's own lookup costs, and warms its cache. A Shopify
+    outage blocks nothing here: the try-on reports it."""
+    try:
+        catalog_source_for(shop.account).garment_for(
+            account=shop.account, product_id=product_id, variant_id=None
+        )
+    except (ProductNotFound, ProductImagesRequired) as error:
+        return error.code
+    except ApplicationError:  # Shopify unreachable, token refused: the try-on reports those
+        return None
     return None

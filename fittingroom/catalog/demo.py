@@ -74,7 +74,8 @@ DEMO_PRODUCTS = (
         "field-jacket",
         "Field Jacket",
         "tops",
-        "A light jacket with a zip front and a stand collar.",
+        "A long-sleeve jacket with a pointed collar: the denim one buttons up and has flap "
+        "chest pockets, the olive one zips.",
         (
             DemoVariant(13001, "Denim", "jacket-denim.png", "120.00"),
             DemoVariant(13002, "Olive", "jacket-olive.png", "120.00"),

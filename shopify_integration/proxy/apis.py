@@ -4,6 +4,8 @@ Views parse, call one service and serialize; authentication (the proxy signature
 authentication class's job, errors the exception handler's.
 """
 
+import re
+
 from django.conf import settings
 from django_ratelimit.core import is_ratelimited
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -23,7 +25,11 @@ from shopify_integration.proxy.authentication import (
     ProxyContext,
     ShopifyProxySignatureAuthentication,
 )
-from shopify_integration.services import proxy_generation_create, shop_try_on_allowed
+from shopify_integration.services import (
+    product_try_on_blocked,
+    proxy_generation_create,
+    shop_try_on_allowed,
+)
 
 PRODUCT_GID = r"^gid://shopify/Product/[0-9]{1,20}$"
 VARIANT_GID = r"^gid://shopify/ProductVariant/[0-9]{1,20}$"
@@ -170,13 +176,23 @@ class ProxyCheckCreditsApi(ProxyApi):
     @extend_schema(
         operation_id="proxy_check_credits",
         summary="Whether the shop can take try-ons now",
+        parameters=[
+            OpenApiParameter(
+                "productId",
+                {"type": "string"},
+                description="The product the button is for (a Product GID): also whether it "
+                "can be tried on (known, with a usable image).",
+            )
+        ],
         responses={
             200: inline_serializer(
                 "ProxyCheckCredits",
                 {
                     "allowed": serializers.BooleanField(),
                     "code": serializers.CharField(
-                        required=False, help_text="Why not: BILLING_NOT_ALLOWED, QUOTA_EXCEEDED."
+                        required=False,
+                        help_text="Why not: BILLING_NOT_ALLOWED, QUOTA_EXCEEDED; with "
+                        "productId also PRODUCT_NOT_FOUND, PRODUCT_IMAGES_REQUIRED.",
                     ),
                     "typicalSeconds": serializers.FloatField(
                         allow_null=True,
@@ -197,6 +213,12 @@ class ProxyCheckCreditsApi(ProxyApi):
         body = {"allowed": blocked_by is None}
         if blocked_by:
             body["code"] = blocked_by
+        # With the product the button is for: can this product be tried on at all?
+        product_id = request.query_params.get("productId", "")
+        if blocked_by is None and re.fullmatch(PRODUCT_GID, product_id):
+            product_blocked_by = product_try_on_blocked(shop=shop, product_id=product_id)
+            if product_blocked_by:
+                body = {"allowed": False, "code": product_blocked_by}
         typical = generation_typical_seconds(account=shop.account)
         body["typicalSeconds"] = round(typical, 1) if typical is not None else None
         body["retentionDays"] = settings.IMAGE_RETENTION_DAYS

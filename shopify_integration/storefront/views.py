@@ -1,6 +1,7 @@
 """Demo storefront pages and the AJAX cart stand-in (development only)."""
 
 import json
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -9,7 +10,10 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from fittingroom.catalog.demo import DEMO_PRODUCTS, PRODUCT_GID, VARIANT_GID, DemoProduct
+from fittingroom.engines.preview import engine_is_preview
+from shopify_integration.models import Shop
 from shopify_integration.storefront.cart import UnknownVariant, cart_add, cart_get
+from shopify_integration.storefront.words import colour_name, description_for, words_for
 
 LOCALES = ("en", "fr", "es", "de")
 
@@ -48,7 +52,7 @@ def index_view(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "storefront/index.html",
-        {"products": DEMO_PRODUCTS, "locale": _locale(request), **_cart(request)},
+        {"products": DEMO_PRODUCTS, **_store(request), **_cart(request)},
     )
 
 
@@ -64,8 +68,10 @@ def product_view(request: HttpRequest, handle: str) -> HttpResponse:
         {
             "product": product,
             "selected": selected,
-            "locale": locale,
+            "description": description_for(product.handle, product.description, locale),
+            "colours": [(v, colour_name(v.title, locale)) for v in product.variants],
             "widget": widget_context(product=product, variant_id=selected.id, locale=locale),
+            **_store(request),
             **_cart(request),
         },
     )
@@ -73,7 +79,7 @@ def product_view(request: HttpRequest, handle: str) -> HttpResponse:
 
 @require_GET
 def cart_view(request: HttpRequest) -> HttpResponse:
-    return render(request, "storefront/cart.html", {"locale": _locale(request), **_cart(request)})
+    return render(request, "storefront/cart.html", {**_store(request), **_cart(request)})
 
 
 @require_GET
@@ -117,6 +123,23 @@ def cart_add_form_view(request: HttpRequest) -> HttpResponse:
     except (ValueError, UnknownVariant):
         return HttpResponse("Cannot find variant", status=422, content_type="text/plain")
     return redirect("storefront-cart")
+
+
+def _store(request: HttpRequest) -> dict:
+    """The locale, its words, language links that keep the rest of the query (the colour), and
+    whether try-ons here are the local engine's no-AI preview."""
+    locale = _locale(request)
+    links = [
+        (code, "?" + urlencode(dict(request.GET.items()) | {"locale": code})) for code in LOCALES
+    ]
+    demo_shop = Shop.objects.select_related("account").filter(domain=settings.DEMO_SHOP_DOMAIN)
+    shop = demo_shop.first()
+    return {
+        "locale": locale,
+        "words": words_for(locale),
+        "language_links": links,
+        "engine_is_preview": engine_is_preview(account=shop.account if shop else None),
+    }
 
 
 def _cart(request: HttpRequest) -> dict:

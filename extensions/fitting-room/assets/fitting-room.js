@@ -25,6 +25,7 @@
       uploading: "Uploading your photo… {pct}%",
       working: "Creating your try-on…",
       left: "About {s} seconds left",
+      left1: "About 1 second left",
       almost: "Almost done…",
       resultAlt: "You wearing {product}",
       before: "Show my photo",
@@ -44,6 +45,7 @@
       e_unavailable: "Try-on is not available in this store right now.",
       e_tooLarge: "This photo is too large. Please choose one under 10 MB.",
       e_image: "We could not read this photo. Please choose a JPEG, PNG, WebP or HEIC photo.",
+      e_imageWhy: "This photo cannot be used: {why}",
       e_photoGone: "Your saved photo has expired. Please choose a new one.",
       e_product: "This product cannot be tried on right now.",
       e_noPerson:
@@ -71,6 +73,7 @@
       uploading: "Envoi de votre photo… {pct} %",
       working: "Création de votre essayage…",
       left: "Environ {s} secondes restantes",
+      left1: "Environ 1 seconde restante",
       almost: "Presque terminé…",
       resultAlt: "Vous portant {product}",
       before: "Voir ma photo",
@@ -90,6 +93,7 @@
       e_unavailable: "L’essayage n’est pas disponible dans cette boutique pour le moment.",
       e_tooLarge: "Cette photo est trop lourde. Choisissez-en une de moins de 10 Mo.",
       e_image: "Nous n’avons pas pu lire cette photo. Choisissez une photo JPEG, PNG, WebP ou HEIC.",
+      e_imageWhy: "Cette photo ne peut pas être utilisée : {why}",
       e_photoGone: "Votre photo enregistrée a expiré. Veuillez en choisir une nouvelle.",
       e_product: "Ce produit ne peut pas être essayé pour le moment.",
       e_noPerson:
@@ -117,6 +121,7 @@
       uploading: "Subiendo tu foto… {pct} %",
       working: "Creando tu prueba…",
       left: "Quedan unos {s} segundos",
+      left1: "Queda 1 segundo aproximadamente",
       almost: "Casi listo…",
       resultAlt: "Tú con {product}",
       before: "Ver mi foto",
@@ -136,6 +141,7 @@
       e_unavailable: "La prueba virtual no está disponible en esta tienda ahora mismo.",
       e_tooLarge: "Esta foto es demasiado grande. Elige una de menos de 10 MB.",
       e_image: "No pudimos leer esta foto. Elige una foto JPEG, PNG, WebP o HEIC.",
+      e_imageWhy: "Esta foto no se puede usar: {why}",
       e_photoGone: "Tu foto guardada ha caducado. Elige una nueva.",
       e_product: "Este producto no se puede probar ahora mismo.",
       e_noPerson:
@@ -163,6 +169,7 @@
       uploading: "Dein Foto wird hochgeladen… {pct} %",
       working: "Deine Anprobe wird erstellt…",
       left: "Noch etwa {s} Sekunden",
+      left1: "Noch etwa 1 Sekunde",
       almost: "Gleich fertig…",
       resultAlt: "Du mit {product}",
       before: "Mein Foto zeigen",
@@ -182,6 +189,7 @@
       e_unavailable: "Die Anprobe ist in diesem Shop gerade nicht verfügbar.",
       e_tooLarge: "Dieses Foto ist zu groß. Wähle eins unter 10 MB.",
       e_image: "Dieses Foto konnten wir nicht lesen. Wähle ein JPEG-, PNG-, WebP- oder HEIC-Foto.",
+      e_imageWhy: "Dieses Foto kann nicht verwendet werden: {why}",
       e_photoGone: "Dein gespeichertes Foto ist abgelaufen. Bitte wähle ein neues.",
       e_product: "Dieses Produkt kann gerade nicht anprobiert werden.",
       e_noPerson:
@@ -290,7 +298,8 @@
       resets = new Date(Date.now() + 1000 * Number(retryAfter));
     }
     return new ApiError(body.code || (status >= 500 ? "ENGINE_UNAVAILABLE" : "UNKNOWN"), status, {
-      resetsAt: resets
+      resetsAt: resets,
+      message: body.message
     });
   }
 
@@ -394,7 +403,7 @@
 
   W.checkCredits = function () {
     var self = this;
-    this.request("GET", "check-credits").then(
+    this.request("GET", "check-credits?productId=" + encodeURIComponent(this.root.dataset.productId || "")).then(
       function (answer) {
         if (answer.retentionDays) self.retentionDays = answer.retentionDays;
         if (answer.typicalSeconds) self.typicalSeconds = answer.typicalSeconds;
@@ -414,6 +423,8 @@
     var titleId = "fr-title-" + this.id;
     var t = this.t.bind(this);
     var product = this.root.dataset.productTitle || "";
+    // `capture` opens a camera only on phones and tablets; a desktop would show the same picker.
+    var touch = !!(window.matchMedia && window.matchMedia("(pointer: coarse)").matches);
     function button(act, text, cls, extra) {
       return el("button", Object.assign({ type: "button", class: cls, "data-act": act, text: text }, extra));
     }
@@ -437,8 +448,8 @@
         el("p", { class: "fr-hint", text: t("consentFirst") }),
         el("div", { class: "fr-actions" }, [
           button("saved", t("saved"), "fr-primary", { hidden: true }),
-          button("camera", t("camera"), "fr-primary"),
-          button("gallery", t("gallery"), "fr-secondary"),
+          button("camera", t("camera"), "fr-primary", { hidden: !touch }),
+          button("gallery", t("gallery"), touch ? "fr-secondary" : "fr-primary"),
           button("forget", t("forget"), "fr-link", { hidden: true })
         ]),
         this.camera,
@@ -665,7 +676,7 @@
       xhr.upload.onprogress = function (event) {
         if (!event.lengthComputable || token !== self.token) return;
         var pct = Math.round((100 * event.loaded) / event.total);
-        self.progress(event.loaded / event.total, self.t("uploading", { pct: pct }));
+        self.progress((0.3 * event.loaded) / event.total, self.t("uploading", { pct: pct }));
       };
       xhr.onload = function () {
         var json = null;
@@ -690,12 +701,14 @@
     var self = this;
     var started = Date.now();
     var typical = Math.max(2, this.typicalSeconds);
-    this.progress(0, this.t("working"));
+    var from = Number(this.bar.getAttribute("aria-valuenow")) / 100; // where the upload left it
+    this.progress(from, this.t("working"));
     var timer = window.setInterval(function () {
       if (token !== self.token) return window.clearInterval(timer);
       var elapsed = (Date.now() - started) / 1000;
       var left = Math.ceil(typical - elapsed);
-      self.progress(Math.min(0.95, elapsed / typical), null, left > 0 ? self.t("left", { s: left }) : self.t("almost"));
+      var eta = left > 1 ? self.t("left", { s: left }) : left === 1 ? self.t("left1") : self.t("almost");
+      self.progress(from + (0.95 - from) * Math.min(1, elapsed / typical), null, eta);
     }, 250);
     function ask(delay) {
       return new Promise(function (resolve) {
@@ -749,6 +762,8 @@
     if (key === "e_limit") {
       var at = error.extra && error.extra.resetsAt;
       text = at && !isNaN(at) ? this.t("e_limit", { when: this.formatWhen(at) }) : this.t("e_limitLater");
+    } else if (code === "INVALID_IMAGE" && error.extra && error.extra.message) {
+      text = this.t("e_imageWhy", { why: error.extra.message }); // the server says why
     } else text = this.t(key);
     this.errorText.textContent = text;
     // Trying again cannot help when the limit is reached or the shop cannot take try-ons.

@@ -75,7 +75,7 @@ def test_a_product_page_carries_the_blocks_data_attributes(client: Client):
     assert block["data-proxy-base"] == "/apps/fitting-room"
     assert block["data-shop-root"] == "/"
     assert block["data-customer"] == "false"
-    assert '<option value="11002" ' in html and "selected>Navy" in html
+    assert '<option value="11002" ' in html and "selected>Marine" in html  # French: ?locale=fr
     assert '<script src="/static/widget/fitting-room.js" defer>' in html
 
 
