@@ -266,6 +266,29 @@ DEMO_SHOP_DOMAIN = "demo-fittingroom.myshopify.com"
 DEV_ROUTES = DEBUG
 DEV_PROXY_PATH_PREFIX = "/apps/fitting-room"
 
+# --- Request body caps, checked before Django reads a byte (config/bodylimit.py) -------------
+# Rows of (path prefix, bytes, error code), the longest matching prefix winning; a route that
+# takes larger bodies adds its row. Every other path (pages, the admin's login) gets
+# REQUEST_BODY_MAX_BYTES.
+MULTIPART_OVERHEAD_BYTES = 64 * 1024  # multipart framing and the other fields around a file
+UPLOAD_BODY_MAX_BYTES = UPLOAD_MAX_BYTES + MULTIPART_OVERHEAD_BYTES
+JSON_BODY_MAX_BYTES = env_int("JSON_BODY_MAX_BYTES", 1024 * 1024, minimum=1024)
+REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 256 * 1024, minimum=1024)
+REQUEST_BODY_LIMITS = [
+    ("/v1/", JSON_BODY_MAX_BYTES, "PAYLOAD_TOO_LARGE"),
+    ("/proxy/public/", JSON_BODY_MAX_BYTES, "PAYLOAD_TOO_LARGE"),
+    ("/shopify/", JSON_BODY_MAX_BYTES, "PAYLOAD_TOO_LARGE"),
+    ("/engines/", JSON_BODY_MAX_BYTES, "PAYLOAD_TOO_LARGE"),
+    ("/v1/images/upload", UPLOAD_BODY_MAX_BYTES, "FILE_TOO_LARGE"),
+    ("/v1/try-on", UPLOAD_BODY_MAX_BYTES, "FILE_TOO_LARGE"),
+    ("/proxy/public/upload-image", UPLOAD_BODY_MAX_BYTES, "FILE_TOO_LARGE"),
+    # The watermark logo: 2 MB (shopify_integration.install.services.LOGO_MAX_BYTES).
+    ("/shopify/api/watermark", 2 * 1024 * 1024 + MULTIPART_OVERHEAD_BYTES, "FILE_TOO_LARGE"),
+    ("/admin/", UPLOAD_BODY_MAX_BYTES, "PAYLOAD_TOO_LARGE"),  # operators upload logos
+    # The local stand-in for Shopify's proxy forwards uploads (development only).
+    (f"{DEV_PROXY_PATH_PREFIX}/", UPLOAD_BODY_MAX_BYTES, "FILE_TOO_LARGE"),
+]
+
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "fittingroom.core.errors.exception_handler",
