@@ -248,7 +248,11 @@ SHOPIFY_ADMIN_API_URL = env_str(
 SHOPIFY_API_VERSION = env_str("SHOPIFY_API_VERSION", "2026-10")
 SHOPIFY_ADMIN_API_TIMEOUT = env_int("SHOPIFY_ADMIN_API_TIMEOUT", 10, minimum=1)
 SHOPIFY_ADMIN_API_MAX_RETRIES = env_int("SHOPIFY_ADMIN_API_MAX_RETRIES", 4)
-SHOPIFY_SCOPES = env_str("SHOPIFY_SCOPES", "read_products")
+# Kept in step with shopify.app.toml: products for garment images, the app proxy, orders for
+# try-on attribution, customers for the widget's e-mail capture.
+SHOPIFY_SCOPES = env_str(
+    "SHOPIFY_SCOPES", "read_products,write_app_proxy,read_orders,write_customers"
+)
 # Shopify's OAuth endpoints ({shop}); tests point them at a loopback emulator.
 SHOPIFY_AUTHORIZE_URL = env_str("SHOPIFY_AUTHORIZE_URL", "https://{shop}/admin/oauth/authorize")
 SHOPIFY_TOKEN_URL = env_str("SHOPIFY_TOKEN_URL", "https://{shop}/admin/oauth/access_token")
