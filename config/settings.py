@@ -335,6 +335,13 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
+# /admin/login/ lockout (fittingroom/core/admin_login.py): failed logins per username and per
+# client address within the window, counted in the cache.
+ADMIN_LOGIN_MAX_FAILURES = env_int("ADMIN_LOGIN_MAX_FAILURES", 5, minimum=1)
+ADMIN_LOGIN_MAX_FAILURES_PER_ADDRESS = env_int(
+    "ADMIN_LOGIN_MAX_FAILURES_PER_ADDRESS", 20, minimum=1
+)
+ADMIN_LOGIN_LOCKOUT_SECONDS = env_int("ADMIN_LOGIN_LOCKOUT_SECONDS", 900, minimum=60)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
