@@ -1,6 +1,6 @@
 """Shopify's part in the operators' actions on generations (see
 fittingroom/generations/services/operators.py): a retried try-on must pass the same Shopify-side
-checks as the widget's (installed, billed, token accepted), and erasing a logged-in customer
+checks as the widget's (shop_try_on_blocker), and erasing a logged-in customer
 also drops the data-request exports kept for the merchant, as `customers/redact` does."""
 
 from fittingroom.accounts.models import Account
@@ -9,9 +9,7 @@ from fittingroom.generations.services.operators import (
     register_shopper_erasure_hook,
 )
 from shopify_integration.models import CustomerDataRequest, Shop
-from shopify_integration.selectors import ShopNotInstalled
-from shopify_integration.services import BillingNotAllowed, shop_billing_active
-from shopify_integration.tokens import ShopReauthRequired
+from shopify_integration.services import shop_try_on_blocker
 
 CUSTOMER_PREFIX = "customer:"
 
@@ -21,12 +19,9 @@ def shop_retry_check(account: Account) -> None:
     shop = Shop.objects.select_related("account").filter(account_id=account.id).first()
     if shop is None:
         return
-    if not shop.is_installed:
-        raise ShopNotInstalled()
-    if not shop_billing_active(shop=shop):
-        raise BillingNotAllowed()
-    if shop.needs_reauth:
-        raise ShopReauthRequired()
+    blocker = shop_try_on_blocker(shop=shop)
+    if blocker is not None:
+        raise blocker
 
 
 def shop_customer_exports_delete(account: Account, shopper_key: str) -> None:

@@ -23,7 +23,7 @@ from shopify_integration.proxy.authentication import (
     ProxyContext,
     ShopifyProxySignatureAuthentication,
 )
-from shopify_integration.services import proxy_generation_create, shop_try_on_allowed
+from shopify_integration.services import proxy_generation_create, shop_try_on_blocker
 
 PRODUCT_GID = r"^gid://shopify/Product/[0-9]{1,20}$"
 VARIANT_GID = r"^gid://shopify/ProductVariant/[0-9]{1,20}$"
@@ -176,7 +176,9 @@ class ProxyCheckCreditsApi(ProxyApi):
                 {
                     "allowed": serializers.BooleanField(),
                     "code": serializers.CharField(
-                        required=False, help_text="Why not: BILLING_NOT_ALLOWED, QUOTA_EXCEEDED."
+                        required=False,
+                        help_text="Why not: BILLING_NOT_ALLOWED, SHOP_REAUTH_REQUIRED, "
+                        "QUOTA_EXCEEDED (what fitting-room would answer).",
                     ),
                     "typicalSeconds": serializers.FloatField(
                         allow_null=True,
@@ -193,10 +195,10 @@ class ProxyCheckCreditsApi(ProxyApi):
     )
     def get(self, request: Request) -> Response:
         shop = self.proxy(request).shop
-        blocked_by = shop_try_on_allowed(shop=shop)
-        body = {"allowed": blocked_by is None}
-        if blocked_by:
-            body["code"] = blocked_by
+        blocker = shop_try_on_blocker(shop=shop)
+        body = {"allowed": blocker is None}
+        if blocker is not None:
+            body["code"] = blocker.code
         typical = generation_typical_seconds(account=shop.account)
         body["typicalSeconds"] = round(typical, 1) if typical is not None else None
         body["retentionDays"] = settings.IMAGE_RETENTION_DAYS
