@@ -8,10 +8,9 @@ from fittingroom.generations.services.operators import (
     register_retry_check,
     register_shopper_erasure_hook,
 )
+from fittingroom.limits.shoppers import customer_id_of
 from shopify_integration.models import CustomerDataRequest, Shop
 from shopify_integration.services import shop_try_on_blocker
-
-CUSTOMER_PREFIX = "customer:"
 
 
 def shop_retry_check(account: Account) -> None:
@@ -25,9 +24,10 @@ def shop_retry_check(account: Account) -> None:
 
 
 def shop_customer_exports_delete(account: Account, shopper_key: str) -> None:
-    if shopper_key.startswith(CUSTOMER_PREFIX):
+    customer_id = customer_id_of(shopper_key)
+    if customer_id is not None:
         CustomerDataRequest.objects.filter(
-            shop__account_id=account.id, customer_id=shopper_key.removeprefix(CUSTOMER_PREFIX)
+            shop__account_id=account.id, customer_id=customer_id
         ).delete()
 
 

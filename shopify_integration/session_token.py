@@ -10,8 +10,8 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
 from fittingroom.core.errors import Unauthorized
+from shopify_integration.identifiers import shop_domain_valid
 from shopify_integration.models import Shop
-from shopify_integration.proxy.signature import shop_domain_valid
 
 LEEWAY_SECONDS = 10
 # On a 401 with this header App Bridge fetches a fresh session token and retries the request once.

@@ -14,7 +14,8 @@ from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
 
-from shopify_integration.proxy.signature import shop_domain_valid, unix_seconds
+from shopify_integration.identifiers import shop_domain_valid
+from shopify_integration.proxy.signature import unix_seconds
 
 MAX_FIELDS = 50
 

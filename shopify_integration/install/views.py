@@ -12,6 +12,7 @@ from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
 from fittingroom.core.errors import ApplicationError, Unauthorized
+from shopify_integration.identifiers import shop_domain_valid
 from shopify_integration.install.apis import merchant_settings_data
 from shopify_integration.install.oauth import (
     InvalidOAuthRequest,
@@ -22,7 +23,6 @@ from shopify_integration.install.oauth import (
     oauth_state_new,
 )
 from shopify_integration.install.services import shop_authorize, shop_install
-from shopify_integration.proxy.signature import shop_domain_valid
 from shopify_integration.session_token import (
     InvalidSessionToken,
     SessionTokenExpired,

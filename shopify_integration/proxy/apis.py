@@ -18,16 +18,17 @@ from fittingroom.core.storage import signed_file_url
 from fittingroom.generations.selectors import generation_get, generation_typical_seconds
 from fittingroom.generations.serializers import GenerationStatusSerializer
 from fittingroom.images.services import person_image_upload, upload_size_check
-from fittingroom.limits.shoppers import Shopper
+from fittingroom.limits.shoppers import VISITOR_ID_PATTERN, Shopper
+from shopify_integration.identifiers import PRODUCT_GID_REGEX, VARIANT_GID_REGEX
 from shopify_integration.proxy.authentication import (
     ProxyContext,
     ShopifyProxySignatureAuthentication,
 )
 from shopify_integration.services import proxy_generation_create, shop_try_on_blocker
 
-PRODUCT_GID = r"^gid://shopify/Product/[0-9]{1,20}$"
-VARIANT_GID = r"^gid://shopify/ProductVariant/[0-9]{1,20}$"
-VISITOR_ID = r"^[A-Za-z0-9_-]{8,64}$"
+PRODUCT_GID = f"^{PRODUCT_GID_REGEX}$"
+VARIANT_GID = f"^{VARIANT_GID_REGEX}$"
+VISITOR_ID = VISITOR_ID_PATTERN.pattern
 
 
 class ProxyApi(APIView):

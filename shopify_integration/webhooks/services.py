@@ -8,7 +8,6 @@ body must fit its headers (topics.py) before it is stored, and again before it i
 """
 
 import logging
-import re
 from collections.abc import Callable
 
 from django.db import IntegrityError, transaction
@@ -20,15 +19,14 @@ from fittingroom.generations.services.shoppers import (
     shopper_data_delete,
     shopper_data_export,
 )
-from fittingroom.limits.shoppers import CUSTOMER_ID_PATTERN
+from fittingroom.limits.shoppers import CUSTOMER_ID_PATTERN, customer_shopper_key
 from shopify_integration.catalog import garment_cache_invalidate
+from shopify_integration.identifiers import product_gid, product_gid_valid, shop_domain_valid
 from shopify_integration.models import CustomerDataRequest, Shop, WebhookDelivery
 from shopify_integration.tokens import shop_tokens_wipe
 from shopify_integration.webhooks.topics import TOPIC_SHAPES, payload_problem
 
 logger = logging.getLogger(__name__)
-SHOP_DOMAIN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]*\.myshopify\.com$")
-PRODUCT_GID = re.compile(r"^gid://shopify/Product/[0-9]{1,20}$")
 UNKNOWN_SHOP = "no shop with this domain: nothing to do"
 REINSTALLED = "the shop was installed again after this webhook arrived: ignored"
 
@@ -86,7 +84,7 @@ def _headers_check(*, webhook_id: str, topic: str, shop_domain: str, event_id: s
         problems.append({"path": "X-Shopify-Event-Id", "message": "Too long."})
     if not topic or len(topic) > 100:
         problems.append({"path": "X-Shopify-Topic", "message": "Missing or too long."})
-    if not SHOP_DOMAIN.match(shop_domain or ""):
+    if not shop_domain_valid(shop_domain or ""):
         problems.append({"path": "X-Shopify-Shop-Domain", "message": "Not a myshopify.com domain."})
     if problems:
         raise ValidationFailed("Required webhook headers are missing.", details=problems)
@@ -148,8 +146,8 @@ def _app_uninstalled(*, shop: Shop, delivery: WebhookDelivery) -> str:
 
 def _product_changed(*, shop: Shop, delivery: WebhookDelivery) -> str:
     payload = delivery.payload
-    gid = payload.get("admin_graphql_api_id") or f"gid://shopify/Product/{payload.get('id')}"
-    if not PRODUCT_GID.match(str(gid)):
+    gid = payload.get("admin_graphql_api_id") or product_gid(payload.get("id", ""))
+    if not product_gid_valid(str(gid)):
         return "no product id in the payload"
     garment_cache_invalidate(shop_domain=shop.domain, product_gid=gid)
     return ""
@@ -159,7 +157,9 @@ def _customer_data_request(*, shop: Shop, delivery: WebhookDelivery) -> str:
     customer_id = _customer_id(delivery)
     if customer_id is None:
         return "no usable customer id in the payload"
-    export = shopper_data_export(account=shop.account, shopper_key=f"customer:{customer_id}")
+    export = shopper_data_export(
+        account=shop.account, shopper_key=customer_shopper_key(customer_id)
+    )
     request = delivery.payload.get("data_request")
     request_id = str(request.get("id", "")) if isinstance(request, dict) else ""
     CustomerDataRequest.objects.update_or_create(
@@ -176,7 +176,9 @@ def _customers_redact(*, shop: Shop, delivery: WebhookDelivery) -> str:
     customer_id = _customer_id(delivery)
     if customer_id is None:
         return "no usable customer id in the payload"
-    counts = shopper_data_delete(account=shop.account, shopper_key=f"customer:{customer_id}")
+    counts = shopper_data_delete(
+        account=shop.account, shopper_key=customer_shopper_key(customer_id)
+    )
     # Earlier exports list this customer's photos and try-ons: they go with them.
     CustomerDataRequest.objects.filter(shop=shop, customer_id=customer_id).delete()
     _forget_contact_details(delivery)
