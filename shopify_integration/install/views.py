@@ -32,7 +32,6 @@ from shopify_integration.session_token import (
 logger = logging.getLogger(__name__)
 
 STATE_COOKIE, STATE_SALT, STATE_MAX_AGE = "shopify_oauth_state", "fittingroom.oauth-state", 600
-STATE_COOKIE_PATH = "/shopify/auth/"
 CALLBACK_MAX_AGE = 24 * 3600
 # Before the session token is verified we do not know which shop frames us.
 ANY_SHOP_ADMIN = "frame-ancestors https://*.myshopify.com https://admin.shopify.com;"
@@ -125,6 +124,12 @@ def session_token_bounce_view(request: HttpRequest) -> HttpResponse:
     return response
 
 
+def _state_cookie_path() -> str:
+    """The folder of the install and callback URLs (/shopify/auth/): the state cookie goes
+    nowhere else."""
+    return reverse("shopify-oauth-callback").rsplit("/", 1)[0] + "/"
+
+
 @require_GET
 def oauth_install_view(request: HttpRequest) -> HttpResponse:
     """Start an authorization-code install: send the merchant to Shopify to approve our scopes,
@@ -149,7 +154,7 @@ def oauth_install_view(request: HttpRequest) -> HttpResponse:
         state,
         salt=STATE_SALT,
         max_age=STATE_MAX_AGE,
-        path=STATE_COOKIE_PATH,
+        path=_state_cookie_path(),
         httponly=True,
         secure=not settings.DEBUG,
         samesite="Lax",
@@ -187,5 +192,5 @@ def oauth_callback_view(request: HttpRequest) -> HttpResponse:
         status = 400 if error.status == 401 else error.status
         return _message_page(request, status=status, title="Install failed", message=error.message)
     response = HttpResponseRedirect(f"https://{shop.domain}/admin/apps/{settings.SHOPIFY_API_KEY}")
-    response.delete_cookie(STATE_COOKIE, path=STATE_COOKIE_PATH, samesite="Lax")
+    response.delete_cookie(STATE_COOKIE, path=_state_cookie_path(), samesite="Lax")
     return response
