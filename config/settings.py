@@ -248,7 +248,11 @@ SHOPIFY_ADMIN_API_URL = env_str(
 SHOPIFY_API_VERSION = env_str("SHOPIFY_API_VERSION", "2026-10")
 SHOPIFY_ADMIN_API_TIMEOUT = env_int("SHOPIFY_ADMIN_API_TIMEOUT", 10, minimum=1)
 SHOPIFY_ADMIN_API_MAX_RETRIES = env_int("SHOPIFY_ADMIN_API_MAX_RETRIES", 4)
-SHOPIFY_SCOPES = env_str("SHOPIFY_SCOPES", "read_products")
+# Kept in step with shopify.app.toml: products for garment images, the app proxy, orders for
+# try-on attribution, customers for the widget's e-mail capture.
+SHOPIFY_SCOPES = env_str(
+    "SHOPIFY_SCOPES", "read_products,write_app_proxy,read_orders,write_customers"
+)
 # Shopify's OAuth endpoints ({shop}); tests point them at a loopback emulator.
 SHOPIFY_AUTHORIZE_URL = env_str("SHOPIFY_AUTHORIZE_URL", "https://{shop}/admin/oauth/authorize")
 SHOPIFY_TOKEN_URL = env_str("SHOPIFY_TOKEN_URL", "https://{shop}/admin/oauth/access_token")
@@ -265,6 +269,29 @@ DEMO_SHOP_DOMAIN = "demo-fittingroom.myshopify.com"
 # Development-only routes (the proxy stand-in, the demo storefront): decided once, from DEBUG.
 DEV_ROUTES = DEBUG
 DEV_PROXY_PATH_PREFIX = "/apps/fitting-room"
+
+# --- Request body caps, checked before Django reads a byte (config/bodylimit.py) -------------
+# Rows of (path prefix, bytes, error code), the longest matching prefix winning; a route that
+# takes larger bodies adds its row. Every other path (pages, the admin's login) gets
+# REQUEST_BODY_MAX_BYTES.
+MULTIPART_OVERHEAD_BYTES = 64 * 1024  # multipart framing and the other fields around a file
+UPLOAD_BODY_MAX_BYTES = UPLOAD_MAX_BYTES + MULTIPART_OVERHEAD_BYTES
+JSON_BODY_MAX_BYTES = env_int("JSON_BODY_MAX_BYTES", 1024 * 1024, minimum=1024)
+REQUEST_BODY_MAX_BYTES = env_int("REQUEST_BODY_MAX_BYTES", 256 * 1024, minimum=1024)
+REQUEST_BODY_LIMITS = [
+    ("/v1/", JSON_BODY_MAX_BYTES, "PAYLOAD_TOO_LARGE"),
+    ("/proxy/public/", JSON_BODY_MAX_BYTES, "PAYLOAD_TOO_LARGE"),
+    ("/shopify/", JSON_BODY_MAX_BYTES, "PAYLOAD_TOO_LARGE"),
+    ("/engines/", JSON_BODY_MAX_BYTES, "PAYLOAD_TOO_LARGE"),
+    ("/v1/images/upload", UPLOAD_BODY_MAX_BYTES, "FILE_TOO_LARGE"),
+    ("/v1/try-on", UPLOAD_BODY_MAX_BYTES, "FILE_TOO_LARGE"),
+    ("/proxy/public/upload-image", UPLOAD_BODY_MAX_BYTES, "FILE_TOO_LARGE"),
+    # The watermark logo: 2 MB (shopify_integration.install.services.LOGO_MAX_BYTES).
+    ("/shopify/api/watermark", 2 * 1024 * 1024 + MULTIPART_OVERHEAD_BYTES, "FILE_TOO_LARGE"),
+    ("/admin/", UPLOAD_BODY_MAX_BYTES, "PAYLOAD_TOO_LARGE"),  # operators upload logos
+    # The local stand-in for Shopify's proxy forwards uploads (development only).
+    (f"{DEV_PROXY_PATH_PREFIX}/", UPLOAD_BODY_MAX_BYTES, "FILE_TOO_LARGE"),
+]
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {
@@ -311,6 +338,13 @@ USE_TZ = True
 # Dates as 2026-12-07 13:00 rather than "Dec. 7, 2026, 1 p.m.": shorter, so the admin's lists
 # keep their columns on one 1280 px screen, and unambiguous for operators.
 FORMAT_MODULE_PATH = ["config.formats"]
+# /admin/login/ lockout (fittingroom/core/admin_login.py): failed logins per username and per
+# client address within the window, counted in the cache.
+ADMIN_LOGIN_MAX_FAILURES = env_int("ADMIN_LOGIN_MAX_FAILURES", 5, minimum=1)
+ADMIN_LOGIN_MAX_FAILURES_PER_ADDRESS = env_int(
+    "ADMIN_LOGIN_MAX_FAILURES_PER_ADDRESS", 20, minimum=1
+)
+ADMIN_LOGIN_LOCKOUT_SECONDS = env_int("ADMIN_LOGIN_LOCKOUT_SECONDS", 900, minimum=60)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from fittingroom.core.admin_login import admin_login_view
 from fittingroom.core.health import healthz_view
 from fittingroom.core.storage import signed_file_view
 from fittingroom.generations.webhooks import fashn_webhook_view
@@ -10,6 +11,7 @@ from fittingroom.generations.webhooks import fashn_webhook_view
 
 def build_urlpatterns(*, debug: bool) -> list:
     patterns = [
+        path("admin/login/", admin_login_view, name="admin-login"),  # with a lockout
         path("admin/", admin.site.urls),
         path("healthz", healthz_view, name="healthz"),
         path("files/<str:token>", signed_file_view, name="signed-file"),

@@ -2,5 +2,8 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from config.bodylimit import WsgiBodyLimit
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-application = get_wsgi_application()
+# Bodies over their route's cap are refused in front of Django, before it reads them.
+application = WsgiBodyLimit(get_wsgi_application())

@@ -6,7 +6,6 @@ GraphQL errors, malformed answers). Callers see only the `AdminApiError` family.
 """
 
 import logging
-import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -15,14 +14,12 @@ from typing import Any
 import requests
 from django.conf import settings
 
+from shopify_integration.identifiers import product_gid_valid, shop_domain_valid, variant_gid_valid
+
 logger = logging.getLogger(__name__)
 
 MIN_WAIT_SECONDS = 0.5
 MAX_WAIT_SECONDS = 10.0
-# The access token goes to this host, so it must be a shop's own domain, never one we were fed.
-_SHOP_DOMAIN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]*\.myshopify\.com$")
-_PRODUCT_GID = re.compile(r"^gid://shopify/Product/\d+$")
-_VARIANT_GID = re.compile(r"^gid://shopify/ProductVariant/\d+$")
 
 
 class AdminApiError(Exception):
@@ -119,7 +116,8 @@ class AdminApiClient:
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if not _SHOP_DOMAIN.match(shop):
+        # The access token goes to this host: a shop's own domain, never one we were fed.
+        if not shop_domain_valid(shop):
             raise ValueError(f"Not a shop domain: {shop!r}")
         self.shop = shop
         self._access_token = access_token
@@ -193,9 +191,9 @@ class AdminApiClient:
         given, or the product's first variant. Raises ProductNotFoundError (unknown product) and
         VariantMismatchError (unknown variant, or a variant of another product).
         """
-        if not _PRODUCT_GID.match(product_gid):
+        if not product_gid_valid(product_gid):
             raise ProductNotFoundError(f"Not a product id: {product_gid!r}")
-        if variant_gid is not None and not _VARIANT_GID.match(variant_gid):
+        if variant_gid is not None and not variant_gid_valid(variant_gid):
             raise VariantMismatchError(f"Not a product variant id: {variant_gid!r}")
         if variant_gid is None:
             data = self.execute(PRODUCT_IMAGE_QUERY, {"productId": product_gid})

@@ -59,6 +59,8 @@ class WebhookDelivery(models.Model):
     """One webhook received from Shopify; the unique id makes a redelivery a no-op."""
 
     webhook_id = models.CharField(max_length=255, unique=True)
+    # X-Shopify-Event-Id: one event keeps it across retries (blank when Shopify sent none).
+    event_id = models.CharField(max_length=255, blank=True, default="")
     topic = models.CharField(max_length=100)
     shop_domain = models.CharField(max_length=255, db_index=True)
     api_version = models.CharField(max_length=20, blank=True)
@@ -69,6 +71,11 @@ class WebhookDelivery(models.Model):
 
     class Meta:
         verbose_name_plural = "webhook deliveries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["event_id"], condition=~models.Q(event_id=""), name="webhook_event_once"
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.topic} {self.webhook_id}"

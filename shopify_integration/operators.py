@@ -1,6 +1,6 @@
 """Shopify's part in the operators' actions on generations (see
 fittingroom/generations/services/operators.py): a retried try-on must pass the same Shopify-side
-checks as the widget's (installed, billed, token accepted), and erasing a logged-in customer
+checks as the widget's (shop_try_on_blocker), and erasing a logged-in customer
 also drops the data-request exports kept for the merchant, as `customers/redact` does."""
 
 from fittingroom.accounts.models import Account
@@ -8,12 +8,9 @@ from fittingroom.generations.services.operators import (
     register_retry_check,
     register_shopper_erasure_hook,
 )
+from fittingroom.limits.shoppers import customer_id_of
 from shopify_integration.models import CustomerDataRequest, Shop
-from shopify_integration.selectors import ShopNotInstalled
-from shopify_integration.services import BillingNotAllowed, shop_billing_active
-from shopify_integration.tokens import ShopReauthRequired
-
-CUSTOMER_PREFIX = "customer:"
+from shopify_integration.services import shop_try_on_blocker
 
 
 def shop_retry_check(account: Account) -> None:
@@ -21,18 +18,16 @@ def shop_retry_check(account: Account) -> None:
     shop = Shop.objects.select_related("account").filter(account_id=account.id).first()
     if shop is None:
         return
-    if not shop.is_installed:
-        raise ShopNotInstalled()
-    if not shop_billing_active(shop=shop):
-        raise BillingNotAllowed()
-    if shop.needs_reauth:
-        raise ShopReauthRequired()
+    blocker = shop_try_on_blocker(shop=shop)
+    if blocker is not None:
+        raise blocker
 
 
 def shop_customer_exports_delete(account: Account, shopper_key: str) -> None:
-    if shopper_key.startswith(CUSTOMER_PREFIX):
+    customer_id = customer_id_of(shopper_key)
+    if customer_id is not None:
         CustomerDataRequest.objects.filter(
-            shop__account_id=account.id, customer_id=shopper_key.removeprefix(CUSTOMER_PREFIX)
+            shop__account_id=account.id, customer_id=customer_id
         ).delete()
 
 

@@ -1,4 +1,4 @@
-"""The proxy's writes: Shopify-side checks (billing), then the core's services."""
+"""The proxy's writes and the one rule for a shop's eligibility (shop_try_on_blocker)."""
 
 from fittingroom.accounts.services import QuotaExceeded, account_quota_available
 from fittingroom.catalog import ProductImagesRequired, ProductNotFound, catalog_source_for
@@ -9,6 +9,7 @@ from fittingroom.images.selectors import person_image_get
 from fittingroom.limits.shoppers import Shopper
 from shopify_integration.billing.selectors import shop_free_allowance_left
 from shopify_integration.models import Shop
+from shopify_integration.selectors import ShopNotInstalled
 from shopify_integration.tokens import ShopReauthRequired
 
 
@@ -24,15 +25,30 @@ def shop_billing_active(*, shop: Shop) -> bool:
     return shop.billing_status == Shop.Billing.ACTIVE or shop_free_allowance_left(shop=shop)
 
 
+def shop_try_on_blocker(*, shop: Shop) -> ApplicationError | None:
+    """The one rule for whether a shop can take a try-on now, for check-credits, fitting-room
+    and the operators' retries alike: None, or the error that blocks it. In this order: the app
+    installed, billing (a plan, or free allowance left), a token the Admin API accepts, the
+    period quota (enforced again, race-free, when the generation is inserted)."""
+    if not shop.is_installed:
+        return ShopNotInstalled()
+    if not shop_billing_active(shop=shop):
+        return BillingNotAllowed()
+    if shop.needs_reauth:
+        return ShopReauthRequired()
+    if not account_quota_available(account=shop.account):
+        return QuotaExceeded()
+    return None
+
+
 def proxy_generation_create(
     *, shop: Shop, shopper: Shopper, user_image_id: str, product_id: str, variant_id: str | None
 ) -> Generation:
-    """Create a try-on for a shopper of `shop`: billing, image, product, then the core's
-    limits, quota and insert. Raises the seed's codes; creates nothing when it raises."""
-    if not shop_billing_active(shop=shop):
-        raise BillingNotAllowed()
-    if shop.needs_reauth:
-        raise ShopReauthRequired()
+    """Create a try-on for a shopper of `shop`: the shop's eligibility, image, product, then the
+    core's limits, quota and insert. Raises the seed's codes; creates nothing when it raises."""
+    blocker = shop_try_on_blocker(shop=shop)
+    if blocker is not None:
+        raise blocker
     account = shop.account
     person_image = person_image_get(account=account, image_id=user_image_id)
     source = catalog_source_for(account)
@@ -44,15 +60,6 @@ def proxy_generation_create(
         garment=garment,
         catalog_source=account.catalog_source,
     )
-
-
-def shop_try_on_allowed(*, shop: Shop) -> str | None:
-    """None when the shop can take try-ons now, else the code that blocks them."""
-    if not shop_billing_active(shop=shop):
-        return BillingNotAllowed.code
-    if not account_quota_available(account=shop.account):
-        return QuotaExceeded.code
-    return None
 
 
 def product_try_on_blocked(*, shop: Shop, product_id: str) -> str | None:

@@ -10,10 +10,20 @@ from rest_framework.authentication import BaseAuthentication
 from rest_framework.request import Request
 
 from fittingroom.core.errors import Unauthorized
+from shopify_integration.identifiers import shop_domain_valid
 from shopify_integration.models import Shop
-from shopify_integration.proxy.signature import shop_domain_valid
 
 LEEWAY_SECONDS = 10
+# On a 401 with this header App Bridge fetches a fresh session token and retries the request once.
+RETRY_INVALID_SESSION = {"X-Shopify-Retry-Invalid-Session-Request": "1"}
+
+
+class InvalidSessionToken(Unauthorized):
+    message = "Invalid session token."
+
+
+class SessionTokenExpired(InvalidSessionToken):
+    """Signed by Shopify for us, but past its expiry: App Bridge can fetch a fresh one."""
 
 
 @dataclass(frozen=True)
@@ -26,8 +36,8 @@ class SessionClaims:
 def decode_session_token(token: str) -> SessionClaims:
     """Verify signature (current or previous secret), audience (our client id), expiry and
     not-before with ~10 s leeway, and that `iss` and `dest` name the same shop. Raises
-    Unauthorized."""
-    claims = None
+    SessionTokenExpired (a genuine token, expired) or InvalidSessionToken (both UNAUTHORIZED)."""
+    claims, expired = None, False
     for secret in (settings.SHOPIFY_API_SECRET, settings.SHOPIFY_API_SECRET_PREVIOUS):
         if not secret:
             continue
@@ -41,28 +51,39 @@ def decode_session_token(token: str) -> SessionClaims:
                 options={"require": ["iss", "dest", "aud", "exp", "nbf", "sub"]},
             )
             break
+        except jwt.ExpiredSignatureError:  # raised only once the signature checked out
+            expired = True
         except jwt.PyJWTError:
             continue
     if claims is None:
-        raise Unauthorized("Invalid session token.")
+        raise SessionTokenExpired() if expired else InvalidSessionToken()
     shop = urlparse(str(claims["dest"])).hostname or ""
     issuer_shop = urlparse(str(claims["iss"])).hostname or ""
     if not shop_domain_valid(shop) or issuer_shop != shop:
-        raise Unauthorized("Invalid session token.")
+        raise InvalidSessionToken()
     return SessionClaims(
         shop=shop, user_id=str(claims["sub"]), session_id=str(claims.get("sid", ""))
     )
 
 
 class ShopifySessionTokenAuthentication(BaseAuthentication):
-    """`Authorization: Bearer <session token>` → request.auth = the installed Shop."""
+    """`Authorization: Bearer <session token>` → request.auth = the installed Shop. A missing,
+    invalid or expired token is answered 401 with X-Shopify-Retry-Invalid-Session-Request, so
+    App Bridge retries with a fresh one; a shop without the app installed is not retried."""
 
     def authenticate(self, request: Request) -> tuple[None, Shop]:
         header = request.META.get("HTTP_AUTHORIZATION", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token:
-            raise Unauthorized("Send the session token as 'Authorization: Bearer …'.")
-        claims = decode_session_token(token.strip())
+            raise Unauthorized(
+                "Send the session token as 'Authorization: Bearer …'.",
+                headers=RETRY_INVALID_SESSION,
+            )
+        try:
+            claims = decode_session_token(token.strip())
+        except InvalidSessionToken as error:
+            error.headers = error.headers | RETRY_INVALID_SESSION
+            raise
         shop = Shop.objects.select_related("account").filter(domain=claims.shop).first()
         if shop is None or not shop.is_installed:
             raise Unauthorized("The app is not installed on this store.")

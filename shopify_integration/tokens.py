@@ -161,7 +161,7 @@ def request_token(*, shop: str, grant: dict[str, str]) -> dict | None:
     try:
         response = requests.post(
             settings.SHOPIFY_TOKEN_URL.format(shop=shop),
-            data=data,
+            json=data,  # as Shopify's own libraries send it (Shopify also takes a form)
             headers={"Accept": "application/json"},
             timeout=(5, 15),
             allow_redirects=False,

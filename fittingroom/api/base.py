@@ -10,9 +10,8 @@ from fittingroom.api.authentication import ApiKeyAuthentication
 from fittingroom.api.throttling import AccountRateThrottle
 from fittingroom.generations.models import Generation
 from fittingroom.images.models import PersonImage
+from fittingroom.limits.shoppers import API_SHOPPER_KEY, USER_KEY_PREFIX
 
-USER_KEY_PREFIX = "user:"
-API_SHOPPER_KEY = "api"  # generations and photos of the API without an externalUserId
 # The public API allows 255; `user:{id}` must also fit the shopper_key columns, so that erasing
 # the end user (DELETE /v1/customers/{id}) finds everything of theirs.
 EXTERNAL_USER_ID_MAX_LENGTH = min(

@@ -51,7 +51,7 @@ def api_tryon_create(
     account: Account,
     request_shape: TryOnRequest,
     files: Mapping[str, UploadedFile],
-    ip: str,
+    ip: str | None,
 ) -> tuple[Generation, str]:
     """Create a PENDING try-on for an API client; returns it and the product's external id
     (server-generated for a one-shot product).

@@ -138,22 +138,9 @@ class FashnEngine:
         return _json_object(body)
 
 
-def parse_webhook(body: bytes, headers: Mapping[str, str]) -> tuple[str, JobStatus | EngineError]:
-    """The prediction id and outcome a FASHN webhook reports: a ``JobStatus``, or the mapped
-    ``EngineError`` (returned, not raised) for a failed or stopped prediction.
-
-    FASHN does not sign webhooks, so ``headers`` carry nothing to verify: check the URL's
-    token (``webhook_token_valid``) before calling this. FASHN retries a delivery that is not
-    answered 2xx and may deliver twice: the same body always gives the same result. Raises
-    EngineError only for a body that is not a prediction payload.
-    """
-    if len(body) > MAX_BODY_BYTES:
-        raise EngineError("The webhook body is too large to be FASHN's.")
-    return prediction_outcome(_json_object(body))
-
-
 def prediction_outcome(payload: Any) -> tuple[str, JobStatus | EngineError]:
-    """Read a status payload (``/v1/status`` or webhook). Raises EngineError if it has no
+    """Read a status payload (``/v1/status``, or a webhook body: FASHN sends the same). Raises
+    EngineError if it has no
     ``id`` or no known ``status``."""
     job_id = payload.get("id") if isinstance(payload, dict) else None
     status = payload.get("status") if isinstance(payload, dict) else None

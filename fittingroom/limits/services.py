@@ -66,8 +66,3 @@ def shopper_limits_check(*, account: Account, shopper: Shopper) -> None:
         limit=account.shopper_weekly_limit,
     )
     _check(_counted(account, since).filter(by_ip), used=used["ip"], limit=account.ip_weekly_limit)
-
-
-def shopper_weekly_usage(*, account: Account, shopper: Shopper) -> int:
-    since = timezone.now() - WINDOW
-    return _counted(account, since).filter(shopper_key=shopper.key).count()

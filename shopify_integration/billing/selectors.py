@@ -10,8 +10,8 @@ from django.utils import timezone
 from fittingroom.accounts.models import Account
 from fittingroom.generations.models import Generation
 from shopify_integration.billing.plans import PLANS, PLANS_BY_NAME, Plan
+from shopify_integration.identifiers import shop_domain_valid
 from shopify_integration.models import Shop, UsageCharge
-from shopify_integration.proxy.signature import SHOP_DOMAIN
 
 # Overage of a quota period that ended this recently is still charged (the task runs every
 # minute, so this only matters after an outage).
@@ -133,6 +133,6 @@ def usage_charges_unsent(*, shop: Shop, created_before: datetime) -> QuerySet[Us
 
 def shop_installed_get(*, domain: str) -> Shop | None:
     """The installed shop with this exact myshopify domain, or None."""
-    if not SHOP_DOMAIN.match(domain):
+    if not shop_domain_valid(domain):
         return None
     return Shop.objects.select_related("account").filter(domain=domain, is_installed=True).first()

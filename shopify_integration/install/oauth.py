@@ -13,8 +13,10 @@ from secrets import token_urlsafe
 from urllib.parse import parse_qsl, urlencode
 
 from django.conf import settings
+from django.urls import reverse
 
-from shopify_integration.proxy.signature import shop_domain_valid, unix_seconds
+from shopify_integration.identifiers import shop_domain_valid
+from shopify_integration.proxy.signature import unix_seconds
 
 MAX_FIELDS = 50
 
@@ -102,7 +104,7 @@ def oauth_authorize_url(*, shop: str, state: str) -> str:
         {
             "client_id": settings.SHOPIFY_API_KEY,
             "scope": settings.SHOPIFY_SCOPES,
-            "redirect_uri": f"{settings.PUBLIC_BASE_URL}/shopify/auth/callback",
+            "redirect_uri": f"{settings.PUBLIC_BASE_URL}{reverse('shopify-oauth-callback')}",
             "state": state,
         }
     )

@@ -2,15 +2,18 @@
 
 import logging
 import time
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.http import require_GET
 
 from fittingroom.core.errors import ApplicationError, Unauthorized
 from fittingroom.engines.preview import engine_is_preview
+from shopify_integration.identifiers import shop_domain_valid
 from shopify_integration.install.apis import merchant_settings_data
 from shopify_integration.install.oauth import (
     InvalidOAuthRequest,
@@ -21,13 +24,15 @@ from shopify_integration.install.oauth import (
     oauth_state_new,
 )
 from shopify_integration.install.services import shop_authorize, shop_install
-from shopify_integration.proxy.signature import shop_domain_valid
-from shopify_integration.session_token import decode_session_token
+from shopify_integration.session_token import (
+    InvalidSessionToken,
+    SessionTokenExpired,
+    decode_session_token,
+)
 
 logger = logging.getLogger(__name__)
 
 STATE_COOKIE, STATE_SALT, STATE_MAX_AGE = "shopify_oauth_state", "fittingroom.oauth-state", 600
-STATE_COOKIE_PATH = "/shopify/auth/"
 CALLBACK_MAX_AGE = 24 * 3600
 # Before the session token is verified we do not know which shop frames us.
 ANY_SHOP_ADMIN = "frame-ancestors https://*.myshopify.com https://admin.shopify.com;"
@@ -58,14 +63,16 @@ def app_view(request: HttpRequest) -> HttpResponse:
     id_token = request.GET.get("id_token", "")
     try:
         claims = decode_session_token(id_token)
+    except InvalidSessionToken as error:
+        if _bounce_can_help(request, id_token=id_token, error=error):
+            return _bounce_redirect(request)
+        return _app_refused(request, error)
+    try:
         if request.GET.get("shop", claims.shop).lower() != claims.shop:
             raise Unauthorized("The session token is for another store.")
         shop = shop_install(domain=claims.shop, id_token=id_token)
     except ApplicationError as error:
-        logger.info("embedded page refused: %s", error.code)
-        title = "Could not open Fitting Room"
-        message = OPEN_FROM_ADMIN if error.status == 401 else error.message
-        return _message_page(request, status=error.status, title=title, message=message)
+        return _app_refused(request, error)
     # Opened from the development stand-in for the admin (DEBUG only): its App Bridge, its frame.
     dev_admin = settings.DEV_ROUTES and request.GET.get("dev_admin") == "1"
     context = {
@@ -82,6 +89,51 @@ def app_view(request: HttpRequest) -> HttpResponse:
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _app_refused(request: HttpRequest, error: ApplicationError) -> HttpResponse:
+    logger.info("embedded page refused: %s", error.code)
+    title = "Could not open Fitting Room"
+    message = OPEN_FROM_ADMIN if error.status == 401 else error.message
+    return _message_page(request, status=error.status, title=title, message=message)
+
+
+def _bounce_can_help(request: HttpRequest, *, id_token: str, error: InvalidSessionToken) -> bool:
+    """A document request from a shop's admin with no id token, or an expired one: App Bridge
+    can fetch a fresh one. Any other bad token would come back just as bad."""
+    if not shop_domain_valid(request.GET.get("shop", "").lower()):
+        return False
+    return not id_token or isinstance(error, SessionTokenExpired)
+
+
+def _bounce_redirect(request: HttpRequest) -> HttpResponse:
+    """To the bounce page, which App Bridge reloads as `shopify-reload` with a fresh id token
+    (Shopify's app-home guidance). The target is our own origin, never the request's Host."""
+    query = [(key, value) for key, value in request.GET.items() if key != "id_token"]
+    target = f"{settings.PUBLIC_BASE_URL}{request.path}?{urlencode(query)}"
+    bounce = reverse("shopify-session-token-bounce")
+    response = HttpResponseRedirect(f"{bounce}?{urlencode([*query, ('shopify-reload', target)])}")
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@xframe_options_exempt
+@require_GET
+def session_token_bounce_view(request: HttpRequest) -> HttpResponse:
+    """Nothing but App Bridge: it reads `shopify-reload`, fetches a fresh session token and
+    loads that URL with it as `id_token`."""
+    response = render(
+        request, "shopify_integration/bounce.html", {"api_key": settings.SHOPIFY_API_KEY}
+    )
+    response["Content-Security-Policy"] = ANY_SHOP_ADMIN
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _state_cookie_path() -> str:
+    """The folder of the install and callback URLs (/shopify/auth/): the state cookie goes
+    nowhere else."""
+    return reverse("shopify-oauth-callback").rsplit("/", 1)[0] + "/"
 
 
 @require_GET
@@ -108,7 +160,7 @@ def oauth_install_view(request: HttpRequest) -> HttpResponse:
         state,
         salt=STATE_SALT,
         max_age=STATE_MAX_AGE,
-        path=STATE_COOKIE_PATH,
+        path=_state_cookie_path(),
         httponly=True,
         secure=not settings.DEBUG,
         samesite="Lax",
@@ -146,5 +198,5 @@ def oauth_callback_view(request: HttpRequest) -> HttpResponse:
         status = 400 if error.status == 401 else error.status
         return _message_page(request, status=status, title="Install failed", message=error.message)
     response = HttpResponseRedirect(f"https://{shop.domain}/admin/apps/{settings.SHOPIFY_API_KEY}")
-    response.delete_cookie(STATE_COOKIE, path=STATE_COOKIE_PATH, samesite="Lax")
+    response.delete_cookie(STATE_COOKIE, path=_state_cookie_path(), samesite="Lax")
     return response

@@ -20,7 +20,8 @@ from fittingroom.core.storage import signed_file_url
 from fittingroom.generations.selectors import generation_get, generation_typical_seconds
 from fittingroom.generations.serializers import GenerationStatusSerializer
 from fittingroom.images.services import person_image_upload, upload_size_check
-from fittingroom.limits.shoppers import Shopper
+from fittingroom.limits.shoppers import VISITOR_ID_PATTERN, Shopper
+from shopify_integration.identifiers import PRODUCT_GID_REGEX, VARIANT_GID_REGEX
 from shopify_integration.proxy.authentication import (
     ProxyContext,
     ShopifyProxySignatureAuthentication,
@@ -28,12 +29,12 @@ from shopify_integration.proxy.authentication import (
 from shopify_integration.services import (
     product_try_on_blocked,
     proxy_generation_create,
-    shop_try_on_allowed,
+    shop_try_on_blocker,
 )
 
-PRODUCT_GID = r"^gid://shopify/Product/[0-9]{1,20}$"
-VARIANT_GID = r"^gid://shopify/ProductVariant/[0-9]{1,20}$"
-VISITOR_ID = r"^[A-Za-z0-9_-]{8,64}$"
+PRODUCT_GID = f"^{PRODUCT_GID_REGEX}$"
+VARIANT_GID = f"^{VARIANT_GID_REGEX}$"
+VISITOR_ID = VISITOR_ID_PATTERN.pattern
 
 
 class ProxyApi(APIView):
@@ -191,8 +192,9 @@ class ProxyCheckCreditsApi(ProxyApi):
                     "allowed": serializers.BooleanField(),
                     "code": serializers.CharField(
                         required=False,
-                        help_text="Why not: BILLING_NOT_ALLOWED, QUOTA_EXCEEDED; with "
-                        "productId also PRODUCT_NOT_FOUND, PRODUCT_IMAGES_REQUIRED.",
+                        help_text="Why not: BILLING_NOT_ALLOWED, SHOP_REAUTH_REQUIRED, "
+                        "QUOTA_EXCEEDED (what fitting-room would answer); with productId also "
+                        "PRODUCT_NOT_FOUND, PRODUCT_IMAGES_REQUIRED.",
                     ),
                     "typicalSeconds": serializers.FloatField(
                         allow_null=True,
@@ -209,13 +211,13 @@ class ProxyCheckCreditsApi(ProxyApi):
     )
     def get(self, request: Request) -> Response:
         shop = self.proxy(request).shop
-        blocked_by = shop_try_on_allowed(shop=shop)
-        body = {"allowed": blocked_by is None}
-        if blocked_by:
-            body["code"] = blocked_by
+        blocker = shop_try_on_blocker(shop=shop)
+        body = {"allowed": blocker is None}
+        if blocker is not None:
+            body["code"] = blocker.code
         # With the product the button is for: can this product be tried on at all?
         product_id = request.query_params.get("productId", "")
-        if blocked_by is None and re.fullmatch(PRODUCT_GID, product_id):
+        if blocker is None and re.fullmatch(PRODUCT_GID, product_id):
             product_blocked_by = product_try_on_blocked(shop=shop, product_id=product_id)
             if product_blocked_by:
                 body = {"allowed": False, "code": product_blocked_by}

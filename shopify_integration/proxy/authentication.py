@@ -18,11 +18,11 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class ProxyContext:
     """What a verified proxy request tells us: the shop, the customer Shopify vouches for (blank
-    when nobody is logged in) and the client's address."""
+    when nobody is logged in) and the client's address (None when unknown)."""
 
     shop: Shop
     customer_id: str
-    ip: str
+    ip: str | None
 
 
 class ShopifyProxySignatureAuthentication(BaseAuthentication):

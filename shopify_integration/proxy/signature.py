@@ -11,19 +11,15 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qsl
 
+from shopify_integration.identifiers import SHOP_DOMAIN, shop_domain_valid  # noqa: F401 (also here)
+
 # Parameters Shopify sets once. A repeated one is parameter pollution: the signature covers all
 # values while a framework's lookup returns only one of them.
 SINGLE_VALUED = ("shop", "timestamp", "signature", "logged_in_customer_id", "path_prefix")
-SHOP_DOMAIN = re.compile(r"[a-zA-Z0-9][a-zA-Z0-9-]*\.myshopify\.com")  # fullmatch: "$" takes "\n"
 # Unix seconds as Shopify writes them. int() alone would also take "+1", " 1", "1_0", other
 # scripts' digits and 400-digit numbers (which overflow against a float clock).
 TIMESTAMP = re.compile(r"[0-9]{1,12}")
 MAX_FIELDS = 100
-
-
-def shop_domain_valid(domain: str) -> bool:
-    """A myshopify.com domain and nothing more (`store.myshopify.com.evil.com` is not)."""
-    return bool(SHOP_DOMAIN.fullmatch(domain))
 
 
 def unix_seconds(raw: str) -> int | None:

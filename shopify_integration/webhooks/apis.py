@@ -38,6 +38,7 @@ class WebhookReceiveApi(View):
             _verify(request, body)
             created = webhook_receive(
                 webhook_id=request.headers.get("X-Shopify-Webhook-Id", ""),
+                event_id=request.headers.get("X-Shopify-Event-Id", ""),
                 topic=request.headers.get("X-Shopify-Topic", ""),
                 shop_domain=request.headers.get("X-Shopify-Shop-Domain", ""),
                 api_version=request.headers.get("X-Shopify-API-Version", ""),

@@ -1,16 +1,16 @@
-"""Shopify's webhooks: each delivery is stored once (keyed by X-Shopify-Webhook-Id), then acted
-on in a task. Shopify retries anything but a quick 2xx, sends duplicates and keeps no order, so
-receiving does nothing but store, and every handler is safe to run twice.
+"""Shopify's webhooks: each event is stored once (keyed by X-Shopify-Event-Id, else by
+X-Shopify-Webhook-Id), then acted on in a task. Shopify retries anything but a quick 2xx, sends
+duplicates and keeps no order, so receiving does nothing but store, and every handler is safe to
+run twice.
 
-The signature covers the body only: topic and shop domain come from unsigned headers. So the
-compliance topics, which delete data, also require the payload's own `shop_domain` to agree.
+The signature covers the body only: topic and shop domain come from unsigned headers. So every
+body must fit its headers (topics.py) before it is stored, and again before it is acted on.
 """
 
 import logging
-import re
 from collections.abc import Callable
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from fittingroom.core.errors import ValidationFailed
@@ -19,48 +19,72 @@ from fittingroom.generations.services.shoppers import (
     shopper_data_delete,
     shopper_data_export,
 )
-from fittingroom.limits.shoppers import CUSTOMER_ID_PATTERN
+from fittingroom.limits.shoppers import CUSTOMER_ID_PATTERN, customer_shopper_key
 from shopify_integration.catalog import garment_cache_invalidate
+from shopify_integration.identifiers import product_gid, product_gid_valid, shop_domain_valid
 from shopify_integration.models import CustomerDataRequest, Shop, WebhookDelivery
 from shopify_integration.tokens import shop_tokens_wipe
+from shopify_integration.webhooks.topics import TOPIC_SHAPES, payload_problem
 
 logger = logging.getLogger(__name__)
-SHOP_DOMAIN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]*\.myshopify\.com$")
-PRODUCT_GID = re.compile(r"^gid://shopify/Product/[0-9]{1,20}$")
-COMPLIANCE_TOPICS = ("customers/data_request", "customers/redact", "shop/redact")
 UNKNOWN_SHOP = "no shop with this domain: nothing to do"
 REINSTALLED = "the shop was installed again after this webhook arrived: ignored"
 
 
 def webhook_receive(
-    *, webhook_id: str, topic: str, shop_domain: str, api_version: str, payload: dict
+    *,
+    webhook_id: str,
+    topic: str,
+    shop_domain: str,
+    api_version: str,
+    payload: dict,
+    event_id: str = "",
 ) -> bool:
     """Store a verified delivery and enqueue its processing once the transaction commits.
-    Returns False, storing and enqueuing nothing, when this webhook id was received before.
-    Raises VALIDATION_FAILED when a required header is missing or malformed."""
-    _headers_check(webhook_id=webhook_id, topic=topic, shop_domain=shop_domain)
-    with transaction.atomic():
-        delivery, created = WebhookDelivery.objects.get_or_create(
-            webhook_id=webhook_id,
-            defaults={
-                "topic": topic,
-                "shop_domain": shop_domain.lower(),
-                "api_version": api_version[:20],
-                "payload": payload,
-            },
+    Returns False, storing and enqueuing nothing, when this event (X-Shopify-Event-Id, which
+    Shopify keeps across retries of one event), or without one this webhook id, was received
+    before. Raises VALIDATION_FAILED when a required header is missing or malformed, or when
+    the body does not fit its topic and shop (logged: a re-aimed delivery)."""
+    _headers_check(webhook_id=webhook_id, topic=topic, shop_domain=shop_domain, event_id=event_id)
+    problem = payload_problem(topic=topic, shop_domain=shop_domain, payload=payload)
+    if problem:
+        logger.warning(
+            "webhook %s refused: %s (topic %s, shop %s)", webhook_id, problem, topic, shop_domain
         )
-        if created:
+        raise ValidationFailed(
+            "The webhook body does not fit its headers.",
+            details=[{"path": "", "message": problem}],
+        )
+    seen = WebhookDelivery.objects.filter(webhook_id=webhook_id)
+    if event_id:
+        seen = WebhookDelivery.objects.filter(event_id=event_id) | seen
+    try:
+        with transaction.atomic():
+            if seen.exists():
+                return False
+            delivery = WebhookDelivery.objects.create(
+                webhook_id=webhook_id,
+                event_id=event_id,
+                topic=topic,
+                shop_domain=shop_domain.lower(),
+                api_version=api_version[:20],
+                payload=payload,
+            )
             _enqueue_on_commit(delivery.id)
-    return created
+    except IntegrityError:  # the same event or webhook id, received concurrently
+        return False
+    return True
 
 
-def _headers_check(*, webhook_id: str, topic: str, shop_domain: str) -> None:
+def _headers_check(*, webhook_id: str, topic: str, shop_domain: str, event_id: str) -> None:
     problems = []
     if not webhook_id or len(webhook_id) > 255:
         problems.append({"path": "X-Shopify-Webhook-Id", "message": "Missing or too long."})
+    if len(event_id) > 255:
+        problems.append({"path": "X-Shopify-Event-Id", "message": "Too long."})
     if not topic or len(topic) > 100:
         problems.append({"path": "X-Shopify-Topic", "message": "Missing or too long."})
-    if not SHOP_DOMAIN.match(shop_domain or ""):
+    if not shop_domain_valid(shop_domain or ""):
         problems.append({"path": "X-Shopify-Shop-Domain", "message": "Not a myshopify.com domain."})
     if problems:
         raise ValidationFailed("Required webhook headers are missing.", details=problems)
@@ -79,20 +103,19 @@ def webhook_handle(*, delivery: WebhookDelivery) -> str:
     handler = _HANDLERS.get(delivery.topic)
     if handler is None:
         return f"topic {delivery.topic} is not handled: stored only"
-    if delivery.topic in COMPLIANCE_TOPICS and not _payload_fits(delivery):
-        logger.warning("webhook %s: payload does not fit its headers", delivery.webhook_id)
-        return "the payload's shop_domain or shape does not match the headers: ignored"
+    if delivery.topic not in TOPIC_SHAPES:
+        logger.error("webhook topic %s is handled but has no shape in topics.py", delivery.topic)
+        return f"topic {delivery.topic} has no shape to check: ignored"
+    problem = payload_problem(
+        topic=delivery.topic, shop_domain=delivery.shop_domain, payload=delivery.payload
+    )
+    if problem:
+        logger.warning("webhook %s not acted on: %s", delivery.webhook_id, problem)
+        return f"{problem}: ignored"
     shop = Shop.objects.select_related("account").filter(domain=delivery.shop_domain).first()
     if shop is None:
         return UNKNOWN_SHOP
     return handler(shop=shop, delivery=delivery)
-
-
-def _payload_fits(delivery: WebhookDelivery) -> bool:
-    payload = delivery.payload
-    same_shop = str(payload.get("shop_domain", "")).lower() == delivery.shop_domain
-    names_customer = isinstance(payload.get("customer"), dict)
-    return same_shop and names_customer == delivery.topic.startswith("customers/")
 
 
 def webhook_delivery_finish(*, delivery: WebhookDelivery, note: str = "") -> None:
@@ -123,8 +146,8 @@ def _app_uninstalled(*, shop: Shop, delivery: WebhookDelivery) -> str:
 
 def _product_changed(*, shop: Shop, delivery: WebhookDelivery) -> str:
     payload = delivery.payload
-    gid = payload.get("admin_graphql_api_id") or f"gid://shopify/Product/{payload.get('id')}"
-    if not PRODUCT_GID.match(str(gid)):
+    gid = payload.get("admin_graphql_api_id") or product_gid(payload.get("id", ""))
+    if not product_gid_valid(str(gid)):
         return "no product id in the payload"
     garment_cache_invalidate(shop_domain=shop.domain, product_gid=gid)
     return ""
@@ -134,7 +157,9 @@ def _customer_data_request(*, shop: Shop, delivery: WebhookDelivery) -> str:
     customer_id = _customer_id(delivery)
     if customer_id is None:
         return "no usable customer id in the payload"
-    export = shopper_data_export(account=shop.account, shopper_key=f"customer:{customer_id}")
+    export = shopper_data_export(
+        account=shop.account, shopper_key=customer_shopper_key(customer_id)
+    )
     request = delivery.payload.get("data_request")
     request_id = str(request.get("id", "")) if isinstance(request, dict) else ""
     CustomerDataRequest.objects.update_or_create(
@@ -151,7 +176,9 @@ def _customers_redact(*, shop: Shop, delivery: WebhookDelivery) -> str:
     customer_id = _customer_id(delivery)
     if customer_id is None:
         return "no usable customer id in the payload"
-    counts = shopper_data_delete(account=shop.account, shopper_key=f"customer:{customer_id}")
+    counts = shopper_data_delete(
+        account=shop.account, shopper_key=customer_shopper_key(customer_id)
+    )
     # Earlier exports list this customer's photos and try-ons: they go with them.
     CustomerDataRequest.objects.filter(shop=shop, customer_id=customer_id).delete()
     _forget_contact_details(delivery)

@@ -1,6 +1,7 @@
 """A loopback emulator of Shopify's OAuth token endpoint, and session tokens as Shopify mints them.
 
-`POST /{shop}/admin/oauth/access_token` (form-encoded) with our client credentials, for three
+`POST /{shop}/admin/oauth/access_token` (a JSON body, as Shopify's libraries send it, or a form:
+Shopify takes both; `calls` records which) with our client credentials, for three
 grants: an authorization code (single use, minted by `authorization_code(shop)`), token exchange
 (an App Bridge session token, which must be a JWT signed with the client secret for this shop,
 traded for an offline token) and `refresh_token`. With `expiring=1`, and always on refresh, the
@@ -70,6 +71,7 @@ class TokenCall:
     grant: str  # "authorization_code", "token_exchange", "refresh_token" or what was sent
     form: dict[str, str]
     status: int
+    content_type: str = ""  # the request's media type: application/json or a form
 
 
 class ShopifyOAuthEmulator(LoopbackEmulator):
@@ -123,7 +125,9 @@ class ShopifyOAuthEmulator(LoopbackEmulator):
             self._pending.extend((behaviour, options) for _ in range(n))
 
     # --- serving --------------------------------------------------------------------------
-    def answer(self, *, shop: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
+    def answer(
+        self, *, shop: str, form: dict[str, str], content_type: str = ""
+    ) -> tuple[int, dict[str, Any]]:
         with self._lock:
             behaviour = self._pending.pop(0) if self._pending else None
         name, options = behaviour or ("", {})
@@ -134,7 +138,7 @@ class ShopifyOAuthEmulator(LoopbackEmulator):
         else:
             status, body = self._grant(shop, form)
         with self._lock:
-            self.calls.append(TokenCall(shop, _grant_name(form), form, status))
+            self.calls.append(TokenCall(shop, _grant_name(form), form, status, content_type))
         return status, body
 
     def _grant(self, shop: str, form: dict[str, str]) -> tuple[int, dict[str, Any]]:
@@ -219,10 +223,20 @@ class _Handler(BaseHTTPRequestHandler):
         raw = self.rfile.read(length).decode("utf-8", "replace")
         if match is None:
             return self._send(404, {"errors": "Not Found"})
-        if "application/x-www-form-urlencoded" not in self.headers.get("Content-Type", ""):
+        content_type = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
+        if content_type == "application/json":
+            try:
+                parsed = json.loads(raw)
+            except ValueError:
+                return self._send(400, {"error": "invalid_request"})
+            if not isinstance(parsed, dict):
+                return self._send(400, {"error": "invalid_request"})
+            form = {str(key): str(value) for key, value in parsed.items()}
+        elif content_type == "application/x-www-form-urlencoded":
+            form = dict(parse_qsl(raw, keep_blank_values=True))
+        else:
             return self._send(400, {"error": "invalid_request"})
-        form = dict(parse_qsl(raw, keep_blank_values=True))
-        status, body = emulator.answer(shop=match["shop"], form=form)
+        status, body = emulator.answer(shop=match["shop"], form=form, content_type=content_type)
         return self._send(status, body)
 
     def _send(self, status: int, body: dict[str, Any]) -> None:

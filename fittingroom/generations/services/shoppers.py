@@ -13,8 +13,8 @@ from fittingroom.generations.models import Generation
 from fittingroom.generations.services.lifecycle import generation_fail
 from fittingroom.images.models import PersonImage
 from fittingroom.images.services import person_image_delete
+from fittingroom.limits.shoppers import REDACTED_SHOPPER_KEY
 
-REDACTED_SHOPPER_KEY = "redacted"  # never a real key: those are customer:…, visitor:… or ip:…
 REDACTED_IP = "0.0.0.0"  # noqa: S104 - a placeholder address, not a bind address
 _IMAGE_FIELDS = ("id", "created_at", "expires_at", "width", "height", "sha256")
 _GENERATION_FIELDS = ("id", "status", "product_id", "variant_id", "created_at", "error_code")

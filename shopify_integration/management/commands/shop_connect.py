@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from shopify_integration.identifiers import shop_domain_valid
 from shopify_integration.install.services import shop_connect
-from shopify_integration.proxy.signature import shop_domain_valid
 
 
 class Command(BaseCommand):

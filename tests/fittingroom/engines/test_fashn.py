@@ -31,7 +31,7 @@ from fittingroom.engines.base import (
 )
 from fittingroom.engines.fashn import (
     FashnEngine,
-    parse_webhook,
+    prediction_outcome,
     webhook_token,
     webhook_token_valid,
 )
@@ -350,8 +350,8 @@ def test_a_request_fashn_rejects_as_invalid_is_an_engine_error(fashn_api, settin
 def test_the_webhook_reports_the_completed_prediction(engine, fashn_api, webhook_sink):
     job_id = submit(engine, webhook_url=webhook_sink.url)
 
-    path, headers, body = webhook_sink.wait_for(1)[0]
-    reported_id, outcome = parse_webhook(body, headers)
+    path, _, body = webhook_sink.wait_for(1)[0]
+    reported_id, outcome = prediction_outcome(json.loads(body))
 
     assert path == "/webhooks/fashn"
     assert reported_id == job_id
@@ -365,10 +365,10 @@ def test_a_failed_prediction_webhook_returns_the_error_without_raising(
     fashn_api.moderate_next(1)
     job_id = submit(engine, webhook_url=webhook_sink.url)
 
-    _, headers, body = webhook_sink.wait_for(1)[0]
+    _, _, body = webhook_sink.wait_for(1)[0]
 
     assert json.loads(body)["error"]["name"] == "ContentModerationError"
-    reported_id, outcome = parse_webhook(body, headers)
+    reported_id, outcome = prediction_outcome(json.loads(body))
     assert reported_id == job_id
     assert isinstance(outcome, ContentRejected)
 
@@ -380,7 +380,7 @@ def test_a_duplicate_webhook_reads_the_same(engine, fashn_api, webhook_sink):
     fashn_api.deliver(job_id, times=2)
     deliveries = webhook_sink.wait_for(3)
 
-    outcomes = {parse_webhook(body, headers) for _, headers, body in deliveries}
+    outcomes = {prediction_outcome(json.loads(body)) for _, _, body in deliveries}
     assert len(outcomes) == 1
 
 
@@ -390,7 +390,7 @@ def test_webhooks_out_of_order_each_name_their_prediction(engine, fashn_api, web
     second = submit(engine, webhook_url=webhook_sink.url)
 
     fashn_api.deliver(second, first)
-    ids = [parse_webhook(body, headers)[0] for _, headers, body in webhook_sink.wait_for(2)]
+    ids = [prediction_outcome(json.loads(body))[0] for _, _, body in webhook_sink.wait_for(2)]
 
     assert ids == [second, first]
 
@@ -410,15 +410,15 @@ def test_an_unanswered_webhook_is_retried(engine, fashn_api, webhook_sink):
     ("status", "expected"), [("canceled", EngineTimeout), ("time_out", EngineTimeout)]
 )
 def test_a_stopped_prediction_is_a_timeout(status, expected):
-    body = json.dumps({"id": "p-1", "status": status, "error": None}).encode()
+    payload = {"id": "p-1", "status": status, "error": None}
 
-    assert isinstance(parse_webhook(body, {})[1], expected)
+    assert isinstance(prediction_outcome(payload)[1], expected)
 
 
-@pytest.mark.parametrize("body", [b"<html>", b"[]", b'{"id": "p-1"}', b'{"status": "completed"}'])
-def test_a_webhook_body_that_is_not_a_prediction_raises(body):
+@pytest.mark.parametrize("payload", [[], {"id": "p-1"}, {"status": "completed"}])
+def test_a_status_that_is_not_a_prediction_raises(payload):
     with pytest.raises(EngineError):
-        parse_webhook(body, {})
+        prediction_outcome(payload)
 
 
 def test_a_forged_webhook_token_is_refused(settings):
