@@ -6,7 +6,6 @@ Redis (the embedded default, one machine) a fixed one-minute window in the share
 stands in.
 """
 
-import math
 import time
 from functools import cache as memoize
 
@@ -35,17 +34,32 @@ return tostring(wait)
 
 
 @memoize
-def _redis() -> redis.Redis:
+def shared_redis() -> redis.Redis:
+    """The Redis every worker shares (REDIS_URL), one client per process."""
     return redis.Redis.from_url(settings.REDIS_URL)
+
+
+def shared_key(name: str) -> str:
+    """``name`` under the cache's KEY_PREFIX, so that what the cache keeps apart (a test's
+    keys, a second deployment on one Redis) is kept apart in raw Redis keys too."""
+    prefix = settings.CACHES["default"].get("KEY_PREFIX", "")
+    return f"{prefix}:{name}" if prefix else name
 
 
 def bucket_take(*, name: str, per_minute: int) -> float:
     """Take one request from the named bucket (capacity = one minute's worth). Returns 0.0 when
     taken, else the seconds to wait before trying again (nothing was taken)."""
+    return bucket_take_window(name=name, limit=per_minute, seconds=60)
+
+
+def bucket_take_window(*, name: str, limit: int, seconds: float) -> float:
+    """As ``bucket_take``, for a limit of ``limit`` requests per ``seconds`` (capacity: one
+    window's worth)."""
     if settings.REDIS_URL:
-        script = _redis().register_script(_TAKE)
-        return float(script(keys=[f"ratebucket:{name}"], args=[per_minute / 60.0, per_minute]))
-    window = int(time.time() // 60)
-    if cache_incr(f"ratebucket:{name}:{window}", timeout=120) <= per_minute:
+        script = shared_redis().register_script(_TAKE)
+        key = shared_key(f"ratebucket:{name}")
+        return float(script(keys=[key], args=[limit / seconds, limit]))
+    window = int(time.time() // seconds)
+    if cache_incr(f"ratebucket:{name}:{window}", timeout=seconds * 2) <= limit:
         return 0.0
-    return math.ceil((window + 1) * 60 - time.time()) or 1.0
+    return max(round((window + 1) * seconds - time.time(), 2), 0.1)

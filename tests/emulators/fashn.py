@@ -43,6 +43,7 @@ ENUMS = {
     "category": ("auto", "tops", "bottoms", "one-pieces"),
     "mode": ("performance", "balanced", "quality"),
     "garment_photo_type": ("auto", "flat-lay", "model"),
+    "moderation_level": ("conservative", "permissive", "none"),
     "output_format": ("png", "jpeg"),
 }
 ERROR_NAMES = {

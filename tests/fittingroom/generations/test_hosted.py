@@ -12,8 +12,8 @@ from PIL import Image
 
 from fittingroom.generations.models import Generation
 from fittingroom.generations.services import generation_poll, generation_render, generations_reap
+from fittingroom.generations.services.callbacks import engine_webhook_url
 from fittingroom.generations.services.render import DONE, Next
-from fittingroom.generations.webhooks import fashn_webhook_url
 
 pytestmark = pytest.mark.django_db
 
@@ -150,7 +150,7 @@ def test_the_webhook_only_triggers_a_poll_and_refuses_a_forged_token(
 ):
     job = create_job(proxy, uploaded_image)
     generation_render(generation_id=job)
-    url = fashn_webhook_url(base_url="", generation_id=job)
+    url = engine_webhook_url(engine="fashn", generation_id=job, base_url="")
 
     forged = client.post(url.replace("token=", "token=0"), b"{}", content_type="application/json")
     accepted = client.post(
