@@ -62,6 +62,9 @@ from fittingroom.generations.services.watermark import watermark_apply
 logger = logging.getLogger(__name__)
 Status = Generation.Status
 SLOT_WAIT = (0.5, 1.5)  # seconds, at random, before a job that found no slot looks again
+# A status call admitted by our window reaches the provider some milliseconds later, and not
+# always the same number: count a slightly longer window than the provider does.
+POLL_WINDOW_MARGIN = 0.25
 
 
 class PersonImageGone(GenerationFailure):
@@ -118,7 +121,9 @@ def generation_poll(*, generation_id: str) -> Next:
     polls = engine_limits(generation.engine).polls
     if polls:  # the provider's status limit holds across every worker
         wait = bucket_take_window(
-            name=f"engine:{generation.engine}:status", limit=polls[0], seconds=polls[1]
+            name=f"engine:{generation.engine}:status",
+            limit=polls[0],
+            seconds=polls[1] + POLL_WINDOW_MARGIN,
         )
         if wait:
             return Next(poll_in=wait)

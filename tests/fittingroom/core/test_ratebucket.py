@@ -1,3 +1,4 @@
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -28,3 +29,15 @@ def test_buckets_are_separate_per_name():
 
     assert bucket_take(name=first, per_minute=1) > 0
     assert bucket_take(name=second, per_minute=1) == 0.0
+
+
+def test_a_sliding_window_never_admits_more_than_its_limit_in_any_window():
+    from fittingroom.core.ratebucket import bucket_take_window
+
+    name = f"window-{time.time_ns()}"
+    waits = [bucket_take_window(name=name, limit=5, seconds=1.0) for _ in range(6)]
+
+    assert waits[:5] == [0.0] * 5
+    assert 0 < waits[5] <= 1.0
+    time.sleep(waits[5] + 0.01)
+    assert bucket_take_window(name=name, limit=5, seconds=1.0) == 0.0

@@ -1,0 +1,44 @@
+"""The worker's loop in the test's own thread: run each generation's steps when they are due,
+as the countdown tasks would, against the real database, Redis and loopback providers.
+
+Countdowns are scaled by `time_scale` (a test's providers answer in a fraction of a second),
+so the shared limits (provider slots, status-call budget, circuit breaker) are exercised as a
+worker exercises them, only faster.
+"""
+
+import heapq
+import itertools
+import time
+from collections.abc import Callable, Iterable
+
+from fittingroom.generations.models import Generation
+from fittingroom.generations.services import generation_poll, generation_render
+
+
+def run_worker(
+    ids: Iterable[str],
+    *,
+    time_scale: float = 0.25,
+    timeout: float = 60.0,
+    between: Callable[[], None] | None = None,
+) -> dict[str, Generation]:
+    """Render each generation, then run what each step asks for when it is due, until every
+    one is finished or `timeout` passes. `between` runs before each step (to look at the
+    provider, or break it mid-run). Returns the generations by id."""
+    ids = list(ids)
+    order = itertools.count()
+    due = [(time.monotonic(), next(order), "render", job) for job in ids]
+    deadline = time.monotonic() + timeout
+    while due and time.monotonic() < deadline:
+        at, _, kind, job = heapq.heappop(due)
+        time.sleep(max(0.0, at - time.monotonic()))
+        if between is not None:
+            between()
+        step = (generation_render if kind == "render" else generation_poll)(generation_id=job)
+        if step.poll_in is not None:
+            later = time.monotonic() + step.poll_in * time_scale
+            heapq.heappush(due, (later, next(order), "poll", job))
+        elif step.retry_in is not None:
+            later = time.monotonic() + step.retry_in * time_scale
+            heapq.heappush(due, (later, next(order), "render", job))
+    return {g.id: g for g in Generation.objects.filter(id__in=ids)}
