@@ -3,61 +3,10 @@ a cap of predictions at once shared by every worker, retryable runtime errors re
 no charge, the status-call budget, and an empty account failing fast."""
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db.models import Count, Sum
 
-from fittingroom.accounts.models import Account, CreditLedgerEntry
-from fittingroom.catalog import source_named
-from fittingroom.generations.services import generation_create
-from fittingroom.images.services import person_image_upload
-from fittingroom.limits.shoppers import Shopper
-from tests.fittingroom.generations.worker_loop import run_worker
+from tests.fittingroom.generations.worker_loop import charges, create, run_worker
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def api_account(db, person_jpeg):
-    """A public-API customer with credits: every charge and refund is a ledger entry."""
-    account = Account.objects.create(
-        name="api-customer", kind=Account.Kind.API, catalog_source="demo", credit_balance=100
-    )
-    CreditLedgerEntry.objects.create(
-        account=account, delta=100, reason=CreditLedgerEntry.Reason.GRANT
-    )
-    image = person_image_upload(
-        account=account,
-        shopper=Shopper(key="api", ip="127.0.0.1"),
-        upload=SimpleUploadedFile("me.jpg", person_jpeg),
-    )
-    return account, image
-
-
-def create(account, image, count: int) -> list[str]:
-    garment = source_named("demo").garment_for(
-        account=account, product_id="gid://shopify/Product/1001", variant_id=None
-    )
-    return [
-        generation_create(
-            account=account,
-            shopper=Shopper(key=f"s{i}", ip="127.0.0.1"),
-            person_image=image,
-            garment=garment,
-            catalog_source="demo",
-        ).id
-        for i in range(count)
-    ]
-
-
-def charges(account) -> dict[str, int]:
-    """Per generation, the sum of its ledger entries (-1: charged once, 0: refunded)."""
-    rows = (
-        CreditLedgerEntry.objects.filter(account=account)
-        .exclude(generation_id="")
-        .values("generation_id")
-        .annotate(total=Sum("delta"), entries=Count("id"))
-    )
-    return {row["generation_id"]: (row["total"], row["entries"]) for row in rows}
 
 
 def test_twenty_try_ons_never_exceed_fashns_concurrency_and_each_is_charged_once(

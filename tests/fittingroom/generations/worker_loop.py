@@ -11,8 +11,13 @@ import itertools
 import time
 from collections.abc import Callable, Iterable
 
+from django.db.models import Count, Sum
+
+from fittingroom.accounts.models import CreditLedgerEntry
+from fittingroom.catalog import source_named
 from fittingroom.generations.models import Generation
-from fittingroom.generations.services import generation_poll, generation_render
+from fittingroom.generations.services import generation_create, generation_poll, generation_render
+from fittingroom.limits.shoppers import Shopper
 
 
 def run_worker(
@@ -42,3 +47,30 @@ def run_worker(
             later = time.monotonic() + step.retry_in * time_scale
             heapq.heappush(due, (later, next(order), "render", job))
     return {g.id: g for g in Generation.objects.filter(id__in=ids)}
+
+
+def create(account, image, count: int) -> list[str]:
+    garment = source_named("demo").garment_for(
+        account=account, product_id="gid://shopify/Product/1001", variant_id=None
+    )
+    return [
+        generation_create(
+            account=account,
+            shopper=Shopper(key=f"s{i}", ip="127.0.0.1"),
+            person_image=image,
+            garment=garment,
+            catalog_source="demo",
+        ).id
+        for i in range(count)
+    ]
+
+
+def charges(account) -> dict[str, int]:
+    """Per generation, the sum of its ledger entries (-1: charged once, 0: refunded)."""
+    rows = (
+        CreditLedgerEntry.objects.filter(account=account)
+        .exclude(generation_id="")
+        .values("generation_id")
+        .annotate(total=Sum("delta"), entries=Count("id"))
+    )
+    return {row["generation_id"]: (row["total"], row["entries"]) for row in rows}
