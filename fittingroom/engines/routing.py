@@ -24,7 +24,10 @@ def engine_chain(*, preferred: str) -> list[str]:
 
 def engine_route(*, preferred: str) -> str:
     """The engine a generation preferring ``preferred`` should start on now."""
-    for name in engine_chain(preferred=preferred):
+    chain = engine_chain(preferred=preferred)
+    if len(chain) == 1:  # nowhere else to go: no need to ask the breaker
+        return preferred
+    for name in chain:
         if engine_admits(name):
             return name
     return preferred

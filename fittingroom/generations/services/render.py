@@ -27,13 +27,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import InterfaceError, OperationalError, connection
 from django.db.models import F
 from django.utils import timezone
 from PIL import Image
 
 from fittingroom.core.failures import GenerationFailure
-from fittingroom.core.fetch import FetchError, fetch_image
 from fittingroom.core.ratebucket import bucket_take, bucket_take_window
 from fittingroom.engines import engine_limits, get_engine
 from fittingroom.engines.base import (
@@ -42,15 +42,19 @@ from fittingroom.engines.base import (
     EngineJobFailed,
     EngineUnavailable,
     HostedJobEngine,
-    JobStatus,
 )
 from fittingroom.engines.breaker import engine_record
 from fittingroom.engines.capacity import slot_acquire, slot_release
 from fittingroom.engines.routing import engine_route
 from fittingroom.generations.models import Generation
-from fittingroom.generations.selectors import engine_typical_seconds
-from fittingroom.generations.services.callbacks import engine_webhook_url
 from fittingroom.generations.services.garments import garment_image_open, garment_png
+from fittingroom.generations.services.hosted import (
+    poll_delay,
+    result_image,
+    submitted_job,
+    submitted_key,
+    webhook_url,
+)
 from fittingroom.generations.services.lifecycle import (
     generation_claim,
     generation_complete,
@@ -235,6 +239,7 @@ def _resubmit(generation: Generation, error: EngineJobFailed) -> Next:
         _fail(generation, error.code, error.message)
         return DONE
     logger.info("generation %s: the provider failed its job; submitting a new one", generation.id)
+    cache.delete(submitted_key(generation))
     Generation.objects.filter(
         id=generation.id, status=Status.PROCESSING, provider_job_id=generation.provider_job_id
     ).update(status=Status.PENDING, provider_job_id="", polls=0, updated_at=timezone.now())
@@ -252,16 +257,19 @@ def _start(generation: Generation) -> Next:
         "size": size,
     }
     if isinstance(engine, HostedJobEngine):
-        job_id = engine.submit(
+        job_id = submitted_job(generation) or engine.submit(
             person_jpeg=_jpeg(person),
             garment_png=garment_png(**garment_at),
             category=generation.garment_category,
-            webhook_url=_webhook_url(engine.name, generation.id),
+            webhook_url=webhook_url(engine.name, generation.id),
         )
+        # Noted before the row, so that a retry after a lost row update (a dropped database
+        # connection, a killed worker) adopts this job instead of submitting a second one.
+        cache.set(submitted_key(generation), job_id, settings.GENERATION_DEADLINE_SECONDS)
         Generation.objects.filter(id=generation.id, status=Status.PROCESSING).update(
             provider_job_id=job_id
         )
-        return Next(poll_in=_poll_delay(engine.name, 0))
+        return Next(poll_in=poll_delay(engine.name, 0))
     garment = garment_image_open(**garment_at)
     result = engine.render(person=person, garment=garment, category=generation.garment_category)
     _finish(generation, result)
@@ -272,43 +280,9 @@ def _poll(generation: Generation) -> Next:
     engine = get_engine(generation.engine)
     status = engine.poll(job_id=generation.provider_job_id)
     if status.state != "completed":
-        return Next(poll_in=_poll_delay(generation.engine, generation.polls + 1))
-    _finish(generation, _result_image(status))
+        return Next(poll_in=poll_delay(generation.engine, generation.polls + 1))
+    _finish(generation, result_image(status))
     return DONE
-
-
-def _webhook_url(engine_name: str, generation_id: str) -> str | None:
-    # Only where providers can reach us: an https PUBLIC_BASE_URL. Polling works regardless.
-    base = settings.PUBLIC_BASE_URL
-    if not base.startswith("https://"):
-        return None
-    return engine_webhook_url(engine=engine_name, generation_id=generation_id, base_url=base)
-
-
-def _poll_delay(engine_name: str, polls: int) -> float:
-    """When to look next. With history, first look at 70 % of the engine's typical time, then
-    at growing steps of a tenth of it: most jobs are seen within a second or two of finishing,
-    after two or three looks. Starting below the typical time matters: the typical time is
-    what we observed, so looking only at it would never learn that the engine got faster."""
-    typical = engine_typical_seconds(engine=engine_name)
-    if typical is None:  # no history yet: look early, then settle at a few seconds
-        return min(2.0 + polls, settings.ENGINE_MAX_POLL_INTERVAL)
-    if polls == 0:
-        return max(0.7 * typical, 1.0)
-    return min(max(typical / 10, 1.0) * polls, settings.ENGINE_MAX_POLL_INTERVAL)
-
-
-def _result_image(status: JobStatus) -> Image.Image:
-    content = status.result_bytes
-    if content is None and status.result_url:
-        try:
-            content = fetch_image(status.result_url, max_bytes=30 * 1024 * 1024).content
-        except FetchError as error:
-            raise EngineError("The model's result could not be downloaded.") from error
-    if not content:
-        raise EngineError("The model answered without a result.")
-    with Image.open(io.BytesIO(content)) as image:
-        return image.convert("RGB")
 
 
 def _finish(generation: Generation, result: Image.Image) -> None:

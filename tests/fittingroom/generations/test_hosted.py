@@ -161,3 +161,20 @@ def test_the_webhook_only_triggers_a_poll_and_refuses_a_forged_token(
     assert accepted.status_code == 200
     assert accepted.json()["action"] == "poll"
     assert Generation.objects.get(id=job).status == "PROCESSING"  # the body decided nothing
+
+
+def test_a_submit_whose_row_update_was_lost_is_adopted_not_repeated(
+    proxy, uploaded_image, fashn_shop, fashn_api
+):
+    job = create_job(proxy, uploaded_image)
+    generation_render(generation_id=job)
+    submitted = Generation.objects.get(id=job).provider_job_id
+    # As if the worker died right after FASHN answered, before the row said so: the reaper
+    # hands the job back and it is rendered again.
+    Generation.objects.filter(id=job).update(status="PENDING", provider_job_id="")
+
+    generation = run_to_the_end(job)
+
+    assert generation.status == "COMPLETED"
+    assert generation.provider_job_id == submitted
+    assert fashn_api.runs == 1  # one prediction at FASHN, never two
