@@ -62,13 +62,13 @@ def test_status_polls_stay_within_fashns_budget(api_account, fashn_api, settings
     fashn_api.status_limit = (10, 10.0)
     fashn_api.latency = 0.5
     account, image = api_account
-    ids = create(account, image, 8)
+    ids = create(account, image, 12)  # at least 12 status calls: more than one window allows
 
     done = run_worker(ids, time_scale=0.05, timeout=90)
 
     assert {g.status for g in done.values()} == {"COMPLETED"}
-    assert fashn_api.status_refusals == 0
-    assert fashn_api.status_calls > 10  # more than one window's worth, spread over windows
+    assert fashn_api.status_calls >= 12
+    assert fashn_api.status_refusals == 0  # FASHN never saw more than 10 in any 10 s
 
 
 def test_out_of_credits_fails_at_once_with_a_refund_and_an_alert(
