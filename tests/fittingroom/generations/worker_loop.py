@@ -26,13 +26,15 @@ def run_worker(
     time_scale: float = 0.25,
     timeout: float = 60.0,
     between: Callable[[], None] | None = None,
+    first: str = "render",
 ) -> dict[str, Generation]:
     """Render each generation, then run what each step asks for when it is due, until every
     one is finished or `timeout` passes. `between` runs before each step (to look at the
-    provider, or break it mid-run). Returns the generations by id."""
+    provider, or break it mid-run); `first="poll"` starts with a look at submitted jobs.
+    Returns the generations by id."""
     ids = list(ids)
     order = itertools.count()
-    due = [(time.monotonic(), next(order), "render", job) for job in ids]
+    due = [(time.monotonic(), next(order), first, job) for job in ids]
     deadline = time.monotonic() + timeout
     while due and time.monotonic() < deadline:
         at, _, kind, job = heapq.heappop(due)
