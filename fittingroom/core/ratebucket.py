@@ -43,12 +43,20 @@ local now_parts = redis.call('TIME')
 local now = tonumber(now_parts[1]) + tonumber(now_parts[2]) / 1000000
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
 if redis.call('ZCARD', KEYS[1]) < limit then
-  redis.call('ZADD', KEYS[1], now, tostring(now) .. ':' .. ARGV[3])
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
   redis.call('EXPIRE', KEYS[1], math.ceil(window) + 1)
   return '0'
 end
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 return tostring(math.max(tonumber(oldest[2]) + window - now, 0.01))
+"""
+
+# Move a taken request's time to now (back into the window, had it already left it).
+_WINDOW_DONE = """
+local now_parts = redis.call('TIME')
+local now = tonumber(now_parts[1]) + tonumber(now_parts[2]) / 1000000
+redis.call('ZADD', KEYS[1], now, ARGV[1])
+redis.call('EXPIRE', KEYS[1], math.ceil(tonumber(ARGV[2])) + 1)
 """
 
 
@@ -82,16 +90,38 @@ def bucket_take_window(*, name: str, limit: int, seconds: float) -> float:
     """Take one request if fewer than ``limit`` were taken in the last ``seconds`` (a sliding
     window: what a provider that counts "N per window" will accept, in any window). Returns
     0.0 when taken, else the seconds until the oldest request leaves the window."""
+    return window_take(name=name, limit=limit, seconds=seconds)[0]
+
+
+def window_take(*, name: str, limit: int, seconds: float) -> tuple[float, str]:
+    """As ``bucket_take_window``, and the taken request's token (for ``window_done``)."""
+    token = secrets.token_hex(6)
     if settings.REDIS_URL:
         script = shared_redis().register_script(_WINDOW_TAKE)
         key = shared_key(f"ratewindow:{name}")
-        return float(script(keys=[key], args=[limit, seconds, secrets.token_hex(6)]))
+        return float(script(keys=[key], args=[limit, seconds, token])), token
 
-    def take(times: list[float] | None) -> tuple[list[float], float]:
+    def take(times: dict[str, float] | None) -> tuple[dict[str, float], float]:
         now = time.time()
-        times = [at for at in times or [] if at > now - seconds]
+        times = {held: at for held, at in (times or {}).items() if at > now - seconds}
         if len(times) < limit:
-            return [*times, now], 0.0
-        return times, max(round(times[0] + seconds - now, 3), 0.01)
+            return times | {token: now}, 0.0
+        return times, max(round(min(times.values()) + seconds - now, 3), 0.01)
 
-    return cache_update(f"ratewindow:{name}", take, timeout=seconds * 2)
+    return cache_update(f"ratewindow:{name}", take, timeout=seconds * 2), token
+
+
+def window_done(*, name: str, token: str, seconds: float) -> None:
+    """The request ``token`` stands for has been answered: count it from now, not from when it
+    was taken. The provider saw it in between, so our window then holds at least every request
+    the provider's does, however long the request took to leave (a slow worker, a slow
+    network)."""
+    if settings.REDIS_URL:
+        key = shared_key(f"ratewindow:{name}")
+        shared_redis().register_script(_WINDOW_DONE)(keys=[key], args=[token, seconds])
+        return
+
+    def touch(times: dict[str, float] | None) -> tuple[dict[str, float], None]:
+        return (times or {}) | {token: time.time()}, None
+
+    cache_update(f"ratewindow:{name}", touch, timeout=seconds * 2)

@@ -34,7 +34,7 @@ from django.utils import timezone
 from PIL import Image
 
 from fittingroom.core.failures import GenerationFailure
-from fittingroom.core.ratebucket import bucket_take, bucket_take_window
+from fittingroom.core.ratebucket import bucket_take, window_done, window_take
 from fittingroom.engines import engine_limits, get_engine
 from fittingroom.engines.base import (
     EngineAtCapacity,
@@ -66,8 +66,8 @@ from fittingroom.generations.services.watermark import watermark_apply
 logger = logging.getLogger(__name__)
 Status = Generation.Status
 SLOT_WAIT = (0.5, 1.5)  # seconds, at random, before a job that found no slot looks again
-# A status call admitted by our window reaches the provider some milliseconds later, and not
-# always the same number: count a slightly longer window than the provider does.
+# A status call is counted from when its answer came back (the provider saw it before that),
+# and in a window a little longer than the provider's, for the clocks' sakes.
 POLL_WINDOW_MARGIN = 0.25
 
 
@@ -123,18 +123,21 @@ def generation_poll(*, generation_id: str) -> Next:
     if generation is None:
         return DONE
     polls = engine_limits(generation.engine).polls
+    window, token = f"engine:{generation.engine}:status", None
+    seconds = polls[1] + POLL_WINDOW_MARGIN if polls else 0.0
     if polls:  # the provider's status limit holds across every worker
-        wait = bucket_take_window(
-            name=f"engine:{generation.engine}:status",
-            limit=polls[0],
-            seconds=polls[1] + POLL_WINDOW_MARGIN,
-        )
+        wait, token = window_take(name=window, limit=polls[0], seconds=seconds)
         if wait:
             return Next(poll_in=wait)
     Generation.objects.filter(id=generation.id).update(
         polls=F("polls") + 1, updated_at=timezone.now()
     )
-    return _guarded(generation, lambda: _poll(generation), step_kind="poll")
+
+    def answered() -> None:
+        if token is not None:
+            window_done(name=window, token=token, seconds=seconds)
+
+    return _guarded(generation, lambda: _poll(generation, answered), step_kind="poll")
 
 
 def _submit_wait(engine: str, per_minute: int | None) -> float:
@@ -276,9 +279,12 @@ def _start(generation: Generation) -> Next:
     return DONE
 
 
-def _poll(generation: Generation) -> Next:
+def _poll(generation: Generation, answered) -> Next:
     engine = get_engine(generation.engine)
-    status = engine.poll(job_id=generation.provider_job_id)
+    try:
+        status = engine.poll(job_id=generation.provider_job_id)
+    finally:
+        answered()
     if status.state != "completed":
         return Next(poll_in=poll_delay(generation.engine, generation.polls + 1))
     _finish(generation, result_image(status))
