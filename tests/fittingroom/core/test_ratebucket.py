@@ -70,7 +70,7 @@ def test_the_embedded_default_keeps_the_same_sliding_window(settings, tmp_path):
     waits = [bucket_take_window(name="embedded", limit=3, seconds=1.0) for _ in range(4)]
     assert waits[:3] == [0.0] * 3 and 0 < waits[3] <= 1.0
 
-    wait, token = window_take(name="slow", limit=1, seconds=0.5)
+    _, token = window_take(name="slow", limit=1, seconds=0.5)
     time.sleep(0.3)
     window_done(name="slow", token=token, seconds=0.5)
     assert window_take(name="slow", limit=1, seconds=0.5)[0] > 0.4
