@@ -11,7 +11,11 @@ import config.celery  # noqa: F401  (applies the transport fix, as every process
 def test_a_consumer_racing_the_publisher_reads_every_message_whole(tmp_path):
     folder = tmp_path / "queue"
     folder.mkdir()
-    options = {"data_folder_in": str(folder), "data_folder_out": str(folder)}
+    options = {
+        "data_folder_in": str(folder),
+        "data_folder_out": str(folder),
+        "control_folder": str(tmp_path / "control"),
+    }
     sent, received, errors = 400, [], []
 
     def consume() -> None:
