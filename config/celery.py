@@ -25,6 +25,37 @@ def _restore_unacked_unless_torn_down() -> None:
 
 
 _restore_unacked_unless_torn_down()
+
+
+def _publish_filesystem_messages_whole() -> None:
+    """kombu 5.7.0's filesystem transport (the embedded default's broker) creates a message
+    file, then locks and writes it; the consumer neither locks nor waits, so it can take the
+    file while it is still empty and crash the worker on the JSON (seen under `make run` with
+    20 try-ons waiting for a FASHN slot). Write under a name the consumer ignores, then
+    rename: a rename within one folder is atomic, so a message is seen whole or not at all."""
+    import uuid
+    from time import monotonic
+
+    from kombu.exceptions import ChannelError
+    from kombu.transport import filesystem
+    from kombu.utils.encoding import str_to_bytes
+    from kombu.utils.json import dumps
+
+    def _put(self, queue, payload, **kwargs):
+        name = f"{round(monotonic() * 1000)}_{uuid.uuid4()}.{queue}.msg"
+        final = os.path.join(self.data_folder_out, name)
+        partial = os.path.join(self.data_folder_out, f".{name}.partial")
+        try:
+            with open(partial, "wb") as file:
+                file.write(str_to_bytes(dumps(payload)))
+            os.replace(partial, final)
+        except OSError as exc:
+            raise ChannelError(f"Cannot add file {final!r} to directory") from exc
+
+    filesystem.Channel._put = _put
+
+
+_publish_filesystem_messages_whole()
 app = Celery("fittingroom")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()

@@ -227,12 +227,39 @@ FASHN_REQUESTS_PER_MINUTE = env_int("FASHN_REQUESTS_PER_MINUTE", 50, minimum=1)
 # FASHN does not sign webhooks: their URL carries an HMAC token of ours (SECRET_KEY if unset).
 FASHN_WEBHOOK_SECRET = env_str("FASHN_WEBHOOK_SECRET", "")
 VERTEX_PROJECT = env_str("VERTEX_PROJECT", "")
+# VERTEX_LOCATION=global is served by aiplatform.googleapis.com, a region by {location}-….
 VERTEX_LOCATION = env_str("VERTEX_LOCATION", "us-central1")
 VERTEX_MODEL = env_str("VERTEX_MODEL", "virtual-try-on-001")
-VERTEX_API_URL = env_str("VERTEX_API_URL", "https://{location}-aiplatform.googleapis.com")
+VERTEX_API_URL = env_str("VERTEX_API_URL", "")
 VERTEX_CREDENTIALS_FILE = env_str("VERTEX_CREDENTIALS_FILE", "")
 VERTEX_TIMEOUT = env_int("VERTEX_TIMEOUT", 60, minimum=1)
-VERTEX_REQUESTS_PER_MINUTE = env_int("VERTEX_REQUESTS_PER_MINUTE", 60, minimum=1)
+# Google's default quota for Virtual Try-On: 50 requests a minute per model and region.
+VERTEX_REQUESTS_PER_MINUTE = env_int("VERTEX_REQUESTS_PER_MINUTE", 50, minimum=1)
+
+# --- Hosted engines: limits and failover (README "Engines and failover") --------------------
+# Engines in order of preference: a new try-on goes to the first whose circuit is closed.
+# Unset: TRYON_ENGINE alone, as before.
+TRYON_ENGINES = env_list("TRYON_ENGINES", [TRYON_ENGINE])
+# An engine that fails this many times (outages: network, 5xx, timeouts, refused key) within
+# the window is opened for ENGINE_BREAKER_OPEN_SECONDS, then one probe decides.
+ENGINE_BREAKER_FAILURES = env_int("ENGINE_BREAKER_FAILURES", 5, minimum=1)
+ENGINE_BREAKER_WINDOW_SECONDS = env_int("ENGINE_BREAKER_WINDOW_SECONDS", 60, minimum=1)
+ENGINE_BREAKER_OPEN_SECONDS = env_int("ENGINE_BREAKER_OPEN_SECONDS", 30, minimum=1)
+# Providers call back URLs that carry an HMAC token of ours (SECRET_KEY if unset).
+ENGINE_WEBHOOK_SECRET = env_str("ENGINE_WEBHOOK_SECRET", FASHN_WEBHOOK_SECRET)
+# FASHN: predictions at once per key (a plan's figure; 429 ConcurrencyLimitExceeded above),
+# status calls per 10 s per key (FASHN documents 50), and the documented request options.
+FASHN_MAX_CONCURRENT = env_int("FASHN_MAX_CONCURRENT", 6, minimum=1)
+FASHN_STATUS_REQUESTS_PER_10S = env_int("FASHN_STATUS_REQUESTS_PER_10S", 50, minimum=1)
+FASHN_MODERATION_LEVEL = env_str("FASHN_MODERATION_LEVEL", "permissive")
+FASHN_GARMENT_PHOTO_TYPE = env_str("FASHN_GARMENT_PHOTO_TYPE", "auto")
+# fal.ai's queue: the key, the model (Kling Kolors is licensed for commercial use), and an
+# optional cap of our own (fal queues what is over an account's concurrency, never refuses).
+FAL_KEY = env_str("FAL_KEY", "")
+FAL_QUEUE_URL = env_str("FAL_QUEUE_URL", "https://queue.fal.run")
+FAL_MODEL = env_str("FAL_MODEL", "fal-ai/kling/v1-5/kolors-virtual-try-on")
+FAL_TIMEOUT = env_int("FAL_TIMEOUT", 30, minimum=1)
+FAL_MAX_CONCURRENT = env_int("FAL_MAX_CONCURRENT", 0, minimum=0)
 
 # --- Shopify --------------------------------------------------------------------------------
 SHOPIFY_API_KEY = env_str("SHOPIFY_API_KEY", "fittingroom-dev-client-id" if DEBUG else None)

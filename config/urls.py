@@ -6,7 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from fittingroom.core.admin_login import admin_login_view
 from fittingroom.core.health import healthz_view
 from fittingroom.core.storage import signed_file_view
-from fittingroom.generations.webhooks import fashn_webhook_view
+from fittingroom.generations.webhooks import engine_webhook_view
 
 
 def build_urlpatterns(*, debug: bool) -> list:
@@ -20,7 +20,7 @@ def build_urlpatterns(*, debug: bool) -> list:
         path("v1/", include("fittingroom.api.urls")),
         path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
         path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-        path("engines/fashn/webhook", fashn_webhook_view, name="fashn-webhook"),
+        path("engines/<slug:engine>/webhook", engine_webhook_view, name="engine-webhook"),
     ]
     if debug:
         from shopify_integration.proxy.dev import dev_proxy_view

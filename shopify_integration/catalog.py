@@ -6,10 +6,11 @@ coalesced behind a short lock so a burst of try-ons of one product costs one Adm
 makes every cached variant of it stale at once.
 """
 
+import enum
 import io
 import logging
-import re
 import time
+from dataclasses import dataclass
 from urllib.parse import urlencode, urlparse
 
 from django.conf import settings
@@ -27,6 +28,7 @@ from fittingroom.catalog import (
 )
 from fittingroom.core.cache_atomic import cache_add, cache_incr
 from fittingroom.core.fetch import FetchError, fetch_image
+from fittingroom.products.services import product_category_guess
 from shopify_integration.admin_api import (
     AdminApiClient,
     AdminApiError,
@@ -49,17 +51,11 @@ MISSING_TTL = 60
 LOCK_TTL = 15
 WAIT_FOR_OTHER_SECONDS = 10.0
 RENDER_WIDTH = 1024  # Shopify's CDN resizes on request: no 5000 px packshot downloads
-_ONE_PIECES = re.compile(r"dress|jumpsuit|romper|overall|gown|playsuit", re.IGNORECASE)
-_BOTTOMS = re.compile(r"pant|trouser|jean|skirt|short|legging|jogger|chino", re.IGNORECASE)
 
 
 def garment_category(product_type: str, title: str) -> str:
-    text = f"{product_type} {title}"
-    if _ONE_PIECES.search(text):
-        return "one-pieces"
-    if _BOTTOMS.search(text):
-        return "bottoms"
-    return "tops"
+    """The product type says most (Shopify's own field), then the title; "auto" if unsure."""
+    return product_category_guess(title=product_type, description=title)
 
 
 def _generation_key(shop_domain: str, product_gid: str) -> str:
@@ -76,23 +72,45 @@ def _cache_key(shop_domain: str, product_gid: str, variant_gid: str | None) -> s
     return f"garment:{shop_domain}:{product_gid}:{variant_gid or 'default'}:{generation}"
 
 
+class Found(enum.Enum):
+    """How a product resolution ended; all but OK are cached briefly, as answers too."""
+
+    OK = "ok"
+    NOT_FOUND = "not_found"
+    VARIANT_MISMATCH = "variant_mismatch"
+    NO_IMAGE = "no_image"
+
+
+@dataclass(frozen=True)
+class Resolution:
+    """What the Admin API said about a (product, variant): the cached value."""
+
+    found: Found
+    url: str = ""
+    variant: str = ""
+    title: str = ""
+    category: str = ""
+
+
+_REFUSALS = {
+    Found.NOT_FOUND: ProductNotFound,
+    Found.VARIANT_MISMATCH: VariantNotOfProduct,
+    Found.NO_IMAGE: ProductImagesRequired,
+}
+
+
 class ShopifyCatalog:
     def garment_for(self, *, account: Account, product_id: str, variant_id: str | None) -> Garment:
         shop = Shop.objects.get(account=account)
         resolved = _resolution(shop, product_id, variant_id)
-        status = resolved["status"]
-        if status == "not_found":
-            raise ProductNotFound()
-        if status == "variant_mismatch":
-            raise VariantNotOfProduct()
-        if status == "no_image":
-            raise ProductImagesRequired()
+        if resolved.found is not Found.OK:
+            raise _REFUSALS[resolved.found]()
         return Garment(
             product_id=product_id,
-            variant_id=resolved["variant"],
-            title=resolved["title"],
-            category=resolved["category"],
-            image_ref=resolved["url"],
+            variant_id=resolved.variant,
+            title=resolved.title,
+            category=resolved.category,
+            image_ref=resolved.url,
         )
 
     def load_image(self, *, image_ref: str) -> Image.Image:
@@ -114,14 +132,14 @@ def _sized(url: str) -> str:
     return f"{url}{'&' if '?' in url else '?'}{urlencode({'width': RENDER_WIDTH})}"
 
 
-def _resolution(shop: Shop, product_gid: str, variant_gid: str | None) -> dict:
+def _resolution(shop: Shop, product_gid: str, variant_gid: str | None) -> Resolution:
     """The cached resolution, or one fresh Admin API call made by exactly one of the callers
     that missed together; the others wait for its answer."""
     key = _cache_key(shop.domain, product_gid, variant_gid)
     deadline = time.monotonic() + WAIT_FOR_OTHER_SECONDS
     while True:
         cached = cache.get(key)
-        if cached is not None:
+        if isinstance(cached, Resolution):
             return cached
         if cache_add(f"{key}:lock", 1, timeout=LOCK_TTL) or time.monotonic() > deadline:
             break
@@ -129,23 +147,23 @@ def _resolution(shop: Shop, product_gid: str, variant_gid: str | None) -> dict:
     try:
         # Whoever held the lock before us may have just filled the cache: look once more.
         cached = cache.get(key)
-        if cached is not None:
+        if isinstance(cached, Resolution):
             return cached
         resolved = _ask_shopify(shop, product_gid, variant_gid)
-        cache.set(key, resolved, FOUND_TTL if resolved["status"] == "ok" else MISSING_TTL)
+        cache.set(key, resolved, FOUND_TTL if resolved.found is Found.OK else MISSING_TTL)
         return resolved
     finally:
         cache.delete(f"{key}:lock")
 
 
-def _ask_shopify(shop: Shop, product_gid: str, variant_gid: str | None) -> dict:
+def _ask_shopify(shop: Shop, product_gid: str, variant_gid: str | None) -> Resolution:
     client = AdminApiClient(shop=shop.domain, access_token=shop_access_token(shop=shop))
     try:
         image = client.product_garment_image(product_gid=product_gid, variant_gid=variant_gid)
     except ProductNotFoundError:
-        return {"status": "not_found"}
+        return Resolution(Found.NOT_FOUND)
     except VariantMismatchError:
-        return {"status": "variant_mismatch"}
+        return Resolution(Found.VARIANT_MISMATCH)
     except AdminApiUnauthorized as error:
         shop_mark_needs_reauth(shop=shop)
         raise ShopReauthRequired() from error
@@ -153,14 +171,14 @@ def _ask_shopify(shop: Shop, product_gid: str, variant_gid: str | None) -> dict:
         logger.warning("Admin API failed for %s: %s", shop.domain, error)
         raise ShopifyUnavailable() from error
     if image is None:
-        return {"status": "no_image"}
-    return {
-        "status": "ok",
-        "url": image.url,
-        "variant": image.variant_gid,
-        "title": image.product_title[:255],
-        "category": garment_category(image.product_type, image.product_title),
-    }
+        return Resolution(Found.NO_IMAGE)
+    return Resolution(
+        Found.OK,
+        url=image.url,
+        variant=image.variant_gid,
+        title=image.product_title[:255],
+        category=garment_category(image.product_type, image.product_title),
+    )
 
 
 register_catalog_source("shopify", ShopifyCatalog())

@@ -21,6 +21,7 @@ pytest_plugins = [
     "tests.emulators.fixtures",
     "tests.emulators.static_images",
     "tests.emulators.fashn",
+    "tests.emulators.fal",
     "tests.emulators.vertex",
     "tests.emulators.s3",
 ]

@@ -64,7 +64,9 @@ class ProductOutputSerializer(serializers.Serializer):
     title = serializers.CharField()
     description = serializers.CharField()
     images = serializers.ListField(child=serializers.CharField())
-    category = serializers.CharField(help_text="Guessed: tops, bottoms or one-pieces.")
+    category = serializers.CharField(
+        help_text="Guessed: tops, bottoms, one-pieces, or auto when unsure (the model decides)."
+    )
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
     lastUsedAt = serializers.DateTimeField(

@@ -8,6 +8,7 @@ from PIL import Image
 
 from fittingroom.accounts.models import Account
 from fittingroom.core.errors import ApplicationError, ValidationFailed
+from fittingroom.core.failures import GenerationFailure
 
 
 class ProductNotFound(ApplicationError):
@@ -27,10 +28,17 @@ class VariantNotOfProduct(ValidationFailed):
         )
 
 
-class ProductImageUnavailable(Exception):
-    """The garment image could not be loaded when rendering (stable code for the generation)."""
+class ProductImageUnavailable(GenerationFailure):
+    """The garment image could not be loaded when rendering. ``detail`` (the address, the
+    fetcher's reason) is for logs: the shopper sees the fixed message."""
 
     code = "PRODUCT_IMAGE_FETCH_FAILED"
+    message = "The garment image could not be loaded."
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__()
+        if detail:
+            self.add_note(detail)
 
     def __init__(self, *args: object, message: str = "") -> None:
         super().__init__(*args)

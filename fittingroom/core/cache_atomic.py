@@ -38,3 +38,13 @@ def cache_incr(key: str, *, timeout: float | None) -> int:
     with _machine_lock():
         cache.add(key, 0, timeout=timeout)
         return cache.incr(key)
+
+
+def cache_update(key: str, change, *, timeout: float | None):
+    """Read ``key``, store ``change(value)``'s first item and return its second, with no
+    other caller in between (the machine lock). For the embedded default, where there is no
+    Redis to run a script in; ``value`` is None when the key is absent."""
+    with _machine_lock():
+        stored, result = change(cache.get(key))
+        cache.set(key, stored, timeout=timeout)
+        return result

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from fittingroom.engines.base import (
     EngineError,
+    EngineLimits,
     GarmentImageInvalid,
     NoPersonDetected,
     TryOnEngine,
 )
+from fittingroom.engines.fal import FalEngine
 from fittingroom.engines.fashn import FashnEngine
 from fittingroom.engines.local import LocalEngine
 from fittingroom.engines.vertex import VertexEngine
@@ -19,6 +21,7 @@ ENGINES: dict[str, type] = {
     LocalEngine.name: LocalEngine,
     FashnEngine.name: FashnEngine,
     VertexEngine.name: VertexEngine,
+    FalEngine.name: FalEngine,
 }
 
 
@@ -36,13 +39,22 @@ def get_engine(name: str) -> TryOnEngine:
     return engine_class()
 
 
+def engine_limits(name: str) -> EngineLimits:
+    """What the engine registered as ``name`` declares about its provider (no limits for an
+    unknown name or an engine that declares none)."""
+    limits = getattr(ENGINES.get(name), "limits", None)
+    return limits() if limits is not None else EngineLimits()
+
+
 __all__ = [
     "ENGINES",
     "EngineError",
+    "EngineLimits",
     "GarmentImageInvalid",
     "LocalEngine",
     "NoPersonDetected",
     "TryOnEngine",
     "UnknownEngine",
+    "engine_limits",
     "get_engine",
 ]

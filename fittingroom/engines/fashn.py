@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hmac
 import json
 import logging
 import re
@@ -29,12 +28,17 @@ from urllib.parse import quote
 import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.crypto import salted_hmac
 
+from fittingroom.engines import webhooks
 from fittingroom.engines.base import (
     CATEGORIES,
     ContentRejected,
+    EngineAtCapacity,
     EngineError,
+    EngineJobFailed,
+    EngineLimits,
+    EngineMisconfigured,
+    EngineOutOfCredits,
     EngineTimeout,
     EngineUnavailable,
     GarmentImageInvalid,
@@ -49,18 +53,24 @@ logger = logging.getLogger(__name__)
 MAX_BODY_BYTES = 20 * 1024 * 1024  # a base64 result is well under this; more is not FASHN
 CONNECT_TIMEOUT = 5.0
 MODES = ("performance", "balanced", "quality")
+MODERATION_LEVELS = ("conservative", "permissive", "none")
+GARMENT_PHOTO_TYPES = ("auto", "flat-lay", "model")
 FASHN_CATEGORIES = ("auto", *CATEGORIES)
+STATUS_WINDOW_SECONDS = 10.0  # FASHN allows FASHN_STATUS_REQUESTS_PER_10S status calls in it
 PENDING = frozenset({"starting", "in_queue", "processing"})
 STOPPED = frozenset({"canceled", "time_out"})
-# Runtime error names (docs "Error Handling", the SDK's status type) the shopper can act on;
-# any other name (PipelineError, ThirdPartyError, InternalServerError, ...) is ENGINE_ERROR.
+# Runtime error names (docs "Error Handling", the SDK's status type) the shopper can act on,
+# and those FASHN says are worth retrying (a new prediction, with backoff). Any other name
+# is ENGINE_ERROR.
 RUNTIME_ERRORS: dict[str, type[EngineError]] = {
     "ContentModerationError": ContentRejected,
-    "NSFWError": ContentRejected,  # the same refusal, as tryon-v1.5 named it
     "PoseError": PersonImageInvalid,
     "PhotoTypeError": GarmentImageInvalid,
+    "PipelineError": EngineJobFailed,
+    "InternalServerError": EngineJobFailed,
+    "3rdPartyProviderError": EngineJobFailed,
+    "ThirdPartyError": EngineJobFailed,
 }
-WEBHOOK_SALT = "fittingroom.engines.fashn.webhook"
 _DATA_URI = re.compile(r"data:[^\s\"',]*,?[A-Za-z0-9+/=]*")
 
 
@@ -74,14 +84,32 @@ class FashnEngine:
     name = "fashn"
     preferred_size = 1024
 
+    @classmethod
+    def limits(cls) -> EngineLimits:
+        """FASHN's documented limits per API key: 50 runs a minute, 50 status calls per 10 s,
+        and a plan's number of predictions at once (429 ConcurrencyLimitExceeded above)."""
+        return EngineLimits(
+            max_in_flight=settings.FASHN_MAX_CONCURRENT,
+            submits_per_minute=settings.FASHN_REQUESTS_PER_MINUTE,
+            polls=(settings.FASHN_STATUS_REQUESTS_PER_10S, STATUS_WINDOW_SECONDS),
+            webhooks=True,
+        )
+
     def __init__(self, *, return_base64: bool = True) -> None:
         if not settings.FASHN_API_KEY:
             raise ImproperlyConfigured("Set FASHN_API_KEY to use the fashn engine.")
-        if settings.FASHN_MODE not in MODES:
-            raise ImproperlyConfigured(f"FASHN_MODE must be one of {', '.join(MODES)}.")
+        for name, allowed in (
+            ("FASHN_MODE", MODES),
+            ("FASHN_MODERATION_LEVEL", MODERATION_LEVELS),
+            ("FASHN_GARMENT_PHOTO_TYPE", GARMENT_PHOTO_TYPES),
+        ):
+            if getattr(settings, name) not in allowed:
+                raise ImproperlyConfigured(f"{name} must be one of {', '.join(allowed)}.")
         self.base_url = settings.FASHN_API_URL.rstrip("/")
         self.model_name = settings.FASHN_MODEL_NAME
         self.mode = settings.FASHN_MODE
+        self.moderation_level = settings.FASHN_MODERATION_LEVEL
+        self.garment_photo_type = settings.FASHN_GARMENT_PHOTO_TYPE
         self.return_base64 = return_base64
         read = float(settings.FASHN_TIMEOUT)
         self.timeout = (min(CONNECT_TIMEOUT, read), read)
@@ -99,7 +127,8 @@ class FashnEngine:
                 "garment_image": _data_uri("image/png", garment_png),
                 "category": category if category in FASHN_CATEGORIES else "auto",
                 "mode": self.mode,
-                "garment_photo_type": "auto",
+                "moderation_level": self.moderation_level,
+                "garment_photo_type": self.garment_photo_type,
                 "num_samples": 1,
                 # FASHN's advice for real-time consumer try-on: smaller and faster than PNG.
                 "output_format": "jpeg",
@@ -161,13 +190,12 @@ def prediction_outcome(payload: Any) -> tuple[str, JobStatus | EngineError]:
 def webhook_token(reference: str) -> str:
     """A token to put in the webhook URL of the job we know as ``reference`` (e.g. the
     generation id): FASHN calls back exactly the URL it was given, unsigned."""
-    secret = settings.FASHN_WEBHOOK_SECRET or settings.SECRET_KEY
-    return salted_hmac(WEBHOOK_SALT, reference, secret=secret, algorithm="sha256").hexdigest()
+    return webhooks.webhook_token(FashnEngine.name, reference)
 
 
 def webhook_token_valid(reference: str, token: str) -> bool:
     """Whether ``token`` is ``webhook_token(reference)``, compared in constant time."""
-    return hmac.compare_digest(webhook_token(reference), token)
+    return webhooks.webhook_token_valid(FashnEngine.name, reference, token)
 
 
 def _data_uri(mime: str, content: bytes) -> str:
@@ -218,12 +246,21 @@ def _api_error(status: int, headers: Mapping[str, str], body: bytes) -> EngineEr
     can fix it; a bad key or an empty account needs the operator, not a retry."""
     name, message = _error_fields(body)
     logger.warning("FASHN answered HTTP %s %s: %s", status, name or "-", message)
+    retry_after = retry_after_seconds(headers.get("Retry-After"))
     if status in (401, 403):
-        return EngineError(f"FASHN refused the API key (HTTP {status}): check FASHN_API_KEY.")
+        failure = EngineMisconfigured()
+        failure.add_note(f"FASHN refused the API key (HTTP {status}): check FASHN_API_KEY.")
+        return failure
     if status == 429 and name == "OutOfCredits":
-        return EngineError("The FASHN account is out of API credits.")
+        # The operator must refill: every try-on fails until then.
+        logger.critical("FASHN account is out of API credits: refill at app.fashn.ai")
+        failure = EngineOutOfCredits()
+        failure.add_note("The FASHN account is out of API credits.")
+        return failure
+    if status == 429 and name == "ConcurrencyLimitExceeded":
+        return EngineAtCapacity(retry_after=retry_after)
     if status == 429 or status >= 500:
-        return EngineUnavailable(retry_after=retry_after_seconds(headers.get("Retry-After")))
+        return EngineUnavailable(retry_after=retry_after)
     if status in (400, 422) and name in (*RUNTIME_ERRORS, "ImageLoadError"):
         return _runtime_error(name, message)
     failure = EngineError()

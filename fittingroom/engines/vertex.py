@@ -31,6 +31,8 @@ from PIL import Image
 from fittingroom.engines.base import (
     ContentRejected,
     EngineError,
+    EngineLimits,
+    EngineMisconfigured,
     EngineUnavailable,
     PersonImageInvalid,
     ProductImageFetchFailed,
@@ -80,6 +82,11 @@ class VertexEngine:
     name = "vertex"
     preferred_size = 1024
 
+    @classmethod
+    def limits(cls) -> EngineLimits:
+        """Google's default quota: 50 requests a minute per model and region."""
+        return EngineLimits(submits_per_minute=settings.VERTEX_REQUESTS_PER_MINUTE)
+
     def render(self, *, person: Image.Image, garment: Image.Image, category: str) -> Image.Image:
         """Return ``person`` wearing ``garment``: RGB, same size as ``person``.
 
@@ -113,11 +120,18 @@ def _predict_url() -> str:
     project, location = settings.VERTEX_PROJECT, settings.VERTEX_LOCATION
     if not project:
         raise EngineError("The Vertex AI engine is not configured: set VERTEX_PROJECT.")
-    base = settings.VERTEX_API_URL.format(location=location).rstrip("/")
+    base = (settings.VERTEX_API_URL or _host(location)).format(location=location).rstrip("/")
     return (
         f"{base}/v1/projects/{project}/locations/{location}"
         f"/publishers/google/models/{settings.VERTEX_MODEL}:predict"
     )
+
+
+def _host(location: str) -> str:
+    """Google's endpoint for a location: the global one has no region prefix."""
+    if location == "global":
+        return "https://aiplatform.googleapis.com"
+    return f"https://{location}-aiplatform.googleapis.com"
 
 
 def load_service_account() -> ServiceAccount:
@@ -268,7 +282,9 @@ def _predict_error(answer: _Answer) -> EngineError:
         if any(marker in lowered for marker in PRODUCT_MARKERS):
             return ProductImageFetchFailed()
     if code in (401, 403):
-        return EngineError("The Vertex AI engine is misconfigured: access was denied.")
+        failure = EngineMisconfigured()
+        failure.add_note("The Vertex AI engine is misconfigured: access was denied.")
+        return failure
     return EngineError()
 
 

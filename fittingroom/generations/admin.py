@@ -11,12 +11,13 @@ from django.core.files.storage import default_storage
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.template.response import TemplateResponse
-from django.urls import reverse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
 from fittingroom.catalog import source_named
 from fittingroom.core.storage import signed_file_url
+from fittingroom.generations.admin_engines import engines_view
 from fittingroom.generations.models import Generation
 from fittingroom.generations.services.operators import (
     REFUNDED,
@@ -144,6 +145,13 @@ class GenerationAdmin(admin.ModelAdmin):
             {"fields": ("provider_job_id", "polls", "watermark", "keep_for_days", "expires_at")},
         ),
     )
+
+    def get_urls(self) -> list:
+        engines = self.admin_site.admin_view(lambda request: engines_view(self, request))
+        return [
+            path("engines/", engines, name="generations_generation_engines"),
+            *super().get_urls(),
+        ]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Generation | None = None) -> list:
         return [name for fieldset in self.fieldsets for name in fieldset[1]["fields"]]

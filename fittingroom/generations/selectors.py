@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from fittingroom.accounts.models import Account
@@ -172,3 +172,33 @@ def _median_seconds(generations: QuerySet[Generation], *, start: str, sample: in
     if len(durations) % 2:
         return durations[middle]
     return (durations[middle - 1] + durations[middle]) / 2
+
+
+@dataclass(frozen=True)
+class EngineHour:
+    """An engine's generations finished in the last hour: how many, and its median time
+    from start to result (None without a completed one)."""
+
+    completed: int
+    failed: int
+    p50_seconds: float | None
+
+
+def engine_last_hour(*, engine: str, sample: int = 1000) -> EngineHour:
+    """For the operators' engines page: one engine's last hour, from our own records."""
+    finished = Generation.objects.filter(
+        engine=engine,
+        finished_at__gte=timezone.now() - timedelta(hours=1),
+        started_at__isnull=False,
+    )
+    counts = dict(
+        finished.filter(status__in=[Generation.Status.COMPLETED, Generation.Status.FAILED])
+        .values_list("status")
+        .annotate(n=Count("id"))
+    )
+    median = _median_seconds(finished, start="started_at", sample=sample)
+    return EngineHour(
+        completed=counts.get(Generation.Status.COMPLETED, 0),
+        failed=counts.get(Generation.Status.FAILED, 0),
+        p50_seconds=median or None,
+    )

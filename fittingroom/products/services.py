@@ -16,6 +16,7 @@ from fittingroom.accounts.models import Account
 from fittingroom.catalog import ProductImagesRequired, ProductNotFound
 from fittingroom.core.errors import ApplicationError, ValidationFailed
 from fittingroom.core.ids import new_public_id
+from fittingroom.engines.base import AUTO_CATEGORY
 from fittingroom.products.models import Product
 
 Kind = Product.Kind
@@ -26,6 +27,12 @@ LIFETIMES = {Kind.INLINE: timedelta(days=15), Kind.ONE_SHOT: timedelta(days=7)}
 
 # Category guesses, tried on the title first and then on the description: a shirt described
 # as "great with jeans" is still a top. Within one text, a "shirt dress" is a dress.
+# Worn, but not on the body the try-on models dress: their category is left to the model.
+_NOT_A_BODY_GARMENT = re.compile(
+    r"\b(shoes?|sneakers?|trainers?|boots?|sandals?|heels|loafers?|slippers?|hats?|caps?|"
+    r"beanies?|berets?|socks?|bags?|belts?|scarf|scarves|gloves?|sunglasses|jewell?e?ry)\b",
+    re.IGNORECASE,
+)
 _TOPS_DESPITE_DRESS = re.compile(r"\bdress[- ]shirts?\b", re.IGNORECASE)
 _BOTTOMS = re.compile(
     r"\b(pants?|trousers?|jeans?|skirts?|shorts|leggings?|joggers?|chinos?|culottes?)\b",
@@ -78,8 +85,11 @@ def product_external_id_check(*, external_id: str) -> None:
 
 
 def product_category_guess(*, title: str, description: str) -> str:
-    """The engines' category: "tops", "bottoms" or "one-pieces", from the words used."""
+    """The engines' category: "tops", "bottoms" or "one-pieces", from the words used; "auto"
+    when the words say nothing sure (or name shoes, hats, bags: the models decide those)."""
     for text in (title, description):
+        if _NOT_A_BODY_GARMENT.search(text):
+            return AUTO_CATEGORY
         if _TOPS_DESPITE_DRESS.search(text):
             return "tops"
         if _BOTTOMS.search(text):
@@ -88,7 +98,7 @@ def product_category_guess(*, title: str, description: str) -> str:
             return "one-pieces"
         if _TOPS.search(text):
             return "tops"
-    return "tops"
+    return AUTO_CATEGORY
 
 
 def product_upsert(

@@ -11,6 +11,10 @@
   the garment's colour over the torso. It answers 403 once `result_url_ttl` has passed.
 - Webhooks: the terminal payload is POSTed to `webhook_url` after the latency (retried on
   non-2xx, like FASHN); `deliver(...)` sends more, duplicated or in any order.
+- Limits, when set: `max_concurrent` predictions at once (a run above it answers 429
+  `ConcurrencyLimitExceeded`), and `status_limit` = (calls, seconds) for `/v1/status` (429
+  `RateLimitExceeded` above it), as FASHN documents per API key. `most_in_flight` and the
+  `*_refusals` counters record what a client did.
 
 Only base64 data URIs are accepted as input images (the emulator fetches nothing).
 """
@@ -43,6 +47,7 @@ ENUMS = {
     "category": ("auto", "tops", "bottoms", "one-pieces"),
     "mode": ("performance", "balanced", "quality"),
     "garment_photo_type": ("auto", "flat-lay", "model"),
+    "moderation_level": ("conservative", "permissive", "none"),
     "output_format": ("png", "jpeg"),
 }
 ERROR_NAMES = {
@@ -89,6 +94,12 @@ class FashnEmulator(LoopbackEmulator):
         self.run_requests: list[dict[str, Any]] = []  # {"query", "headers", "body"} of each run
         self.deliveries: list[dict[str, Any]] = []  # {"id", "url", "status"} of each webhook POST
         self.predictions: dict[str, Prediction] = {}
+        self.max_concurrent: int | None = None
+        self.status_limit: tuple[int, float] | None = None
+        self.most_in_flight = 0
+        self.concurrency_refusals = 0
+        self.status_refusals = 0
+        self._status_times: list[float] = []
         self._http: list[tuple[str, dict[str, Any]]] = []  # behaviours for the next API calls
         self._failures: list[tuple[str, str]] = []  # runtime failures for the next predictions
         self._lock = threading.Lock()
@@ -177,6 +188,15 @@ class FashnEmulator(LoopbackEmulator):
         person, person_error = _decode(inputs[model_field])
         garment, garment_error = _decode(inputs[garment_field])
         with self._lock:
+            now = time.monotonic()
+            running = sum(1 for p in self.predictions.values() if p.done_at > now)
+            if self.max_concurrent is not None and running >= self.max_concurrent:
+                self.concurrency_refusals += 1
+                return 429, {
+                    "error": "ConcurrencyLimitExceeded",
+                    "message": f"Concurrency limit of {self.max_concurrent} reached",
+                }
+            self.most_in_flight = max(self.most_in_flight, running + 1)
             failure = self._failures.pop(0) if self._failures else None
         if failure is None and person_error:
             failure = ("ImageLoadError", f"Error loading model image: {person_error}")
@@ -198,7 +218,22 @@ class FashnEmulator(LoopbackEmulator):
             threading.Thread(target=self._deliver_later, args=(prediction,), daemon=True).start()
         return 200, {"id": prediction.id, "error": None}
 
+    def in_flight(self) -> int:
+        """Predictions accepted and not yet finished, now."""
+        now = time.monotonic()
+        with self._lock:
+            return sum(1 for p in self.predictions.values() if p.done_at > now)
+
     def status(self, job_id: str) -> tuple[int, dict[str, Any]]:
+        if self.status_limit is not None:
+            calls, seconds = self.status_limit
+            with self._lock:
+                now = time.monotonic()
+                self._status_times = [t for t in self._status_times if t > now - seconds]
+                if len(self._status_times) >= calls:
+                    self.status_refusals += 1
+                    return 429, {"error": "RateLimitExceeded", "message": "Too many requests"}
+                self._status_times.append(now)
         prediction = self.predictions.get(job_id)
         if prediction is None:
             return 404, {"error": "NotFound", "message": f"Prediction {job_id} not found"}

@@ -23,8 +23,11 @@ class LoopbackEmulator:
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self) -> Self:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self.handler_class)
+    def start(self, port: int = 0) -> Self:
+        """Serve on ``port`` (0: a free one). After ``stop()``, ``start(old_port)`` brings
+        the same emulator, with its state, back at the same address (a provider's outage)."""
+        self._stopping.clear()
+        self._server = ThreadingHTTPServer(("127.0.0.1", port), self.handler_class)
         self._server.daemon_threads = True
         self._server.emulator = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(

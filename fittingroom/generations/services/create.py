@@ -7,6 +7,8 @@ from django.utils import timezone
 from fittingroom.accounts.models import Account
 from fittingroom.accounts.services import account_credit_reserve, account_quota_consume
 from fittingroom.catalog import Garment
+from fittingroom.engines.routing import engine_preferred
+from fittingroom.generations.dispatch import render_enqueue
 from fittingroom.generations.models import Generation
 from fittingroom.images.models import PersonImage
 from fittingroom.limits.services import shopper_limits_check
@@ -47,7 +49,7 @@ def generation_create(
         garment_title=garment.title[:255],
         garment_category=garment.category,
         garment_image_ref=garment.image_ref,
-        engine=account.engine or settings.TRYON_ENGINE,
+        engine=engine_preferred(account_engine=account.engine),
         created_at=now,
         deadline_at=now + timedelta(seconds=settings.GENERATION_DEADLINE_SECONDS),
         watermark=watermark,
@@ -61,11 +63,9 @@ def generation_create(
 
 
 def _enqueue_on_commit(generation_id: str) -> None:
-    from fittingroom.generations.tasks import generation_process
-
     # Robust: if the broker is down the job is still accepted (its row is committed); the
     # reaper re-enqueues a PENDING job whose message never left.
-    transaction.on_commit(lambda: generation_process.delay(generation_id), robust=True)
+    transaction.on_commit(lambda: render_enqueue(generation_id), robust=True)
 
 
 def _charge(account: Account, generation: Generation) -> None:

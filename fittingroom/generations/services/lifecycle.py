@@ -11,6 +11,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from fittingroom.accounts.services import account_credit_refund, account_quota_release
+from fittingroom.generations.dispatch import poll_enqueue, render_enqueue
 from fittingroom.generations.events import generation_changed
 from fittingroom.generations.models import Generation
 
@@ -110,8 +111,6 @@ def generation_refund(*, generation_id: str) -> bool:
 def generations_reap() -> dict[str, int]:
     """Periodic: fail what passed its deadline; re-enqueue PENDING jobs and hosted-job polls
     whose message was lost (nothing touched them for GENERATION_REDRIVE_AFTER_SECONDS)."""
-    from fittingroom.generations.tasks import generation_poll_task, generation_process
-
     now = timezone.now()
     expired = Generation.objects.filter(
         status__in=[Status.PENDING, Status.PROCESSING], deadline_at__lte=now
@@ -128,14 +127,14 @@ def generations_reap() -> dict[str, int]:
     live = Generation.objects.filter(updated_at__lte=stale, deadline_at__gt=now)
     lost = list(live.filter(status=Status.PENDING).values_list("id", flat=True)[:500])
     for generation_id in lost:
-        generation_process.delay(generation_id)
+        render_enqueue(generation_id)
     abandoned = list(
         Generation.objects.filter(_abandoned(now), deadline_at__gt=now).values_list(
             "id", flat=True
         )[:500]
     )
     for generation_id in abandoned:
-        generation_process.delay(generation_id)
+        render_enqueue(generation_id)
     lost += abandoned
     unpolled = list(
         live.filter(status=Status.PROCESSING)
@@ -143,7 +142,7 @@ def generations_reap() -> dict[str, int]:
         .values_list("id", flat=True)[:500]
     )
     for generation_id in unpolled:
-        generation_poll_task.delay(generation_id)
+        poll_enqueue(generation_id)
     if failed or lost or unpolled:
         logger.info(
             "reaper: %d failed, %d re-enqueued, %d polls re-driven",

@@ -4,26 +4,57 @@ Local and synchronous engines render in one step. Hosted job engines are submitt
 polled by short tasks scheduled with a countdown, so a worker never sleeps on a provider and one
 process carries hundreds of generations in flight. Every step returns what should happen next;
 the tasks only schedule it.
+
+The pipeline never names a provider: it asks the engine for its limits (jobs in flight,
+submits a minute, status calls, webhooks), routes the job along TRYON_ENGINES by circuit
+state, and reacts to the class of what the engine raised:
+
+- ``EngineAtCapacity``: the job waits for a slot, its attempt given back;
+- ``EngineUnavailable``: retried with backoff up to GENERATION_MAX_ATTEMPTS (an outage: it
+  counts toward the engine's circuit breaker, and a retry may go to the next engine);
+- ``EngineJobFailed``: the provider failed the job and says it is worth retrying: a new job
+  is submitted with backoff, within the deadline;
+- any other ``GenerationFailure``: FAILED with its code, refunded.
+
+A generation is charged once, at creation, whatever engine finishes it; a provider job once
+submitted is only ever polled, never submitted again, unless the provider failed it.
 """
 
 import io
 import logging
+import random
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import InterfaceError, OperationalError, connection
 from django.db.models import F
 from django.utils import timezone
 from PIL import Image
 
-from fittingroom.catalog import ProductImageUnavailable
-from fittingroom.core.fetch import FetchError, fetch_image
-from fittingroom.core.ratebucket import bucket_take
-from fittingroom.engines import get_engine
-from fittingroom.engines.base import EngineError, EngineUnavailable, HostedJobEngine, JobStatus
+from fittingroom.core.failures import GenerationFailure
+from fittingroom.core.ratebucket import bucket_take, window_done, window_take
+from fittingroom.engines import engine_limits, get_engine
+from fittingroom.engines.base import (
+    EngineAtCapacity,
+    EngineError,
+    EngineJobFailed,
+    EngineUnavailable,
+    HostedJobEngine,
+)
+from fittingroom.engines.breaker import engine_record
+from fittingroom.engines.capacity import slot_acquire, slot_release
+from fittingroom.engines.routing import engine_route
 from fittingroom.generations.models import Generation
-from fittingroom.generations.selectors import engine_typical_seconds
 from fittingroom.generations.services.garments import garment_image_open, garment_png
+from fittingroom.generations.services.hosted import (
+    poll_delay,
+    result_image,
+    submitted_job,
+    submitted_key,
+    webhook_url,
+)
 from fittingroom.generations.services.lifecycle import (
     generation_claim,
     generation_complete,
@@ -31,13 +62,16 @@ from fittingroom.generations.services.lifecycle import (
     generation_release,
 )
 from fittingroom.generations.services.watermark import watermark_apply
-from fittingroom.generations.webhooks import fashn_webhook_url
 
 logger = logging.getLogger(__name__)
 Status = Generation.Status
+SLOT_WAIT = (0.5, 1.5)  # seconds, at random, before a job that found no slot looks again
+# A status call is counted from when its answer came back (the provider saw it before that),
+# and in a window a little longer than the provider's, for the clocks' sakes.
+POLL_WINDOW_MARGIN = 0.25
 
 
-class PersonImageGone(Exception):
+class PersonImageGone(GenerationFailure):
     code = "USER_IMAGE_NOT_FOUND"
     message = "The photo was deleted before the try-on ran."
 
@@ -54,16 +88,27 @@ DONE = Next()
 
 
 def generation_render(*, generation_id: str) -> Next:
-    """Claim a PENDING generation and render it (sync engines) or submit it (hosted job
-    engines). Any failure ends FAILED with a stable code and a refund; a transient engine
-    failure puts it back to PENDING and asks for a retry, up to GENERATION_MAX_ATTEMPTS."""
-    engine_name = Generation.objects.filter(id=generation_id).values_list("engine", flat=True)
-    wait = _rate_wait(next(iter(engine_name), ""))
-    if wait:
-        return Next(retry_in=wait)
-    generation = generation_claim(generation_id=generation_id)
-    if generation is None:
+    """Route, take a provider slot, claim a PENDING generation and render it (sync engines)
+    or submit it (hosted job engines). Any failure ends FAILED with a stable code and a
+    refund; a transient one puts it back to PENDING and asks for a retry."""
+    row = Generation.objects.filter(id=generation_id).values_list("engine", "status").first()
+    if row is None or row[1] not in (Status.PENDING, Status.PROCESSING):
         return DONE
+    # Only a job that has not started may change engine; a taken-over render keeps its own.
+    engine = _route(generation_id, row[0]) if row[1] == Status.PENDING else row[0]
+    limits = engine_limits(engine)
+    if limits.max_in_flight and not slot_acquire(
+        engine=engine,
+        job=generation_id,
+        cap=limits.max_in_flight,
+        lease=settings.GENERATION_DEADLINE_SECONDS,
+    ):
+        return Next(retry_in=random.uniform(*SLOT_WAIT))
+    wait = _submit_wait(engine, limits.submits_per_minute)
+    generation = None if wait else generation_claim(generation_id=generation_id)
+    if generation is None:
+        _slot_free(engine, generation_id)
+        return Next(retry_in=wait) if wait else DONE
     return _guarded(generation, lambda: _start(generation))
 
 
@@ -77,30 +122,77 @@ def generation_poll(*, generation_id: str) -> Next:
     )
     if generation is None:
         return DONE
+    polls = engine_limits(generation.engine).polls
+    window, token = f"engine:{generation.engine}:status", None
+    seconds = polls[1] + POLL_WINDOW_MARGIN if polls else 0.0
+    if polls:  # the provider's status limit holds across every worker
+        wait, token = window_take(name=window, limit=polls[0], seconds=seconds)
+        if wait:
+            return Next(poll_in=wait)
     Generation.objects.filter(id=generation.id).update(
         polls=F("polls") + 1, updated_at=timezone.now()
     )
-    return _guarded(generation, lambda: _poll(generation), transient_step="poll")
+
+    def answered() -> None:
+        if token is not None:
+            window_done(name=window, token=token, seconds=seconds)
+
+    return _guarded(generation, lambda: _poll(generation, answered), step_kind="poll")
 
 
-def _guarded(generation: Generation, step, transient_step: str = "start") -> Next:
+def _submit_wait(engine: str, per_minute: int | None) -> float:
+    """Seconds until the engine's submit budget (shared by every worker) has room; 0 now."""
+    return bucket_take(name=f"engine:{engine}", per_minute=per_minute) if per_minute else 0.0
+
+
+def _route(generation_id: str, preferred: str) -> str:
+    """The engine to start on now; a PENDING job moves to it (no provider job exists yet)."""
+    engine = engine_route(preferred=preferred)
+    if engine != preferred:
+        moved = Generation.objects.filter(
+            id=generation_id, status=Status.PENDING, provider_job_id="", engine=preferred
+        ).update(engine=engine)
+        if not moved:
+            return preferred
+        logger.info("generation %s moves from %s to %s", generation_id, preferred, engine)
+    return engine
+
+
+def _guarded(generation: Generation, step, step_kind: str = "start") -> Next:
+    engine = generation.engine
     try:
-        return step()
+        following = step()
     except (OperationalError, InterfaceError):
-        return _database_lost(generation, transient_step)
+        return _database_lost(generation, step_kind)
+    except EngineAtCapacity as error:
+        return _hold(generation, error, step_kind)
     except EngineUnavailable as error:
-        return _transient(generation, error, transient_step)
-    except (EngineError, ProductImageUnavailable, PersonImageGone) as error:
-        message = getattr(error, "message", "") or "The garment image could not be loaded."
-        generation_fail(generation_id=generation.id, code=error.code, message=message)
+        engine_record(engine, "outage")
+        return _transient(generation, error, step_kind)
+    except EngineJobFailed as error:
+        engine_record(engine, "failed")
+        return _resubmit(generation, error)
+    except GenerationFailure as error:
+        if isinstance(error, EngineError):
+            engine_record(engine, "outage" if error.outage else "ok")
+        _fail(generation, error.code, error.message)
     except Exception:  # anything unforeseen still ends the job cleanly, with a refund
         logger.exception("generation %s failed unexpectedly", generation.id)
-        generation_fail(
-            generation_id=generation.id,
-            code="ENGINE_ERROR",
-            message="The try-on could not be rendered.",
-        )
+        _fail(generation, GenerationFailure.code, GenerationFailure.message)
+    else:
+        engine_record(engine, "ok")
+        return following
     return DONE
+
+
+def _fail(generation: Generation, code: str, message: str) -> None:
+    generation_fail(generation_id=generation.id, code=code, message=message)
+    _slot_free(generation.engine, generation.id)
+
+
+def _slot_free(engine: str, generation_id: str) -> None:
+    if engine_limits(engine).max_in_flight:
+        slot_release(engine=engine, job=generation_id)
 
 
 def _database_lost(generation: Generation, step: str) -> Next:
@@ -112,7 +204,21 @@ def _database_lost(generation: Generation, step: str) -> Next:
     if step == "poll":
         return Next(poll_in=1.0)
     generation_release(generation_id=generation.id)
+    _slot_free(generation.engine, generation.id)
     return Next(retry_in=1.0)
+
+
+def _hold(generation: Generation, error: EngineAtCapacity, step: str) -> Next:
+    """The provider runs as many of our jobs as it allows: wait for a slot, attempt given
+    back (it was never the job's fault)."""
+    wait = error.retry_after or random.uniform(*SLOT_WAIT)
+    if step == "poll":
+        return Next(poll_in=wait)
+    Generation.objects.filter(id=generation.id, status=Status.PROCESSING).update(
+        status=Status.PENDING, attempts=F("attempts") - 1, updated_at=timezone.now()
+    )
+    _slot_free(generation.engine, generation.id)
+    return Next(retry_in=wait)
 
 
 def _transient(generation: Generation, error: EngineUnavailable, step: str) -> Next:
@@ -120,9 +226,27 @@ def _transient(generation: Generation, error: EngineUnavailable, step: str) -> N
     if step == "poll":
         return Next(poll_in=delay)
     if generation.attempts >= settings.GENERATION_MAX_ATTEMPTS:
-        generation_fail(generation_id=generation.id, code=error.code, message=error.message)
+        _fail(generation, error.code, error.message)
         return DONE
     generation_release(generation_id=generation.id)
+    _slot_free(generation.engine, generation.id)
+    return Next(retry_in=delay)
+
+
+def _resubmit(generation: Generation, error: EngineJobFailed) -> Next:
+    """The provider failed the job and says a new one may succeed: back to PENDING with no
+    provider job, and a new submit after the backoff, if attempts and the deadline allow."""
+    delay = min(2.0**generation.attempts, 30.0)
+    too_late = timezone.now() + timedelta(seconds=delay) >= generation.deadline_at
+    if generation.attempts >= settings.GENERATION_MAX_ATTEMPTS or too_late:
+        _fail(generation, error.code, error.message)
+        return DONE
+    logger.info("generation %s: the provider failed its job; submitting a new one", generation.id)
+    cache.delete(submitted_key(generation))
+    Generation.objects.filter(
+        id=generation.id, status=Status.PROCESSING, provider_job_id=generation.provider_job_id
+    ).update(status=Status.PENDING, provider_job_id="", polls=0, updated_at=timezone.now())
+    _slot_free(generation.engine, generation.id)
     return Next(retry_in=delay)
 
 
@@ -136,70 +260,35 @@ def _start(generation: Generation) -> Next:
         "size": size,
     }
     if isinstance(engine, HostedJobEngine):
-        job_id = engine.submit(
+        job_id = submitted_job(generation) or engine.submit(
             person_jpeg=_jpeg(person),
             garment_png=garment_png(**garment_at),
             category=generation.garment_category,
-            webhook_url=_webhook_url(engine.name, generation.id),
+            webhook_url=webhook_url(engine.name, generation.id),
         )
+        # Noted before the row, so that a retry after a lost row update (a dropped database
+        # connection, a killed worker) adopts this job instead of submitting a second one.
+        cache.set(submitted_key(generation), job_id, settings.GENERATION_DEADLINE_SECONDS)
         Generation.objects.filter(id=generation.id, status=Status.PROCESSING).update(
             provider_job_id=job_id
         )
-        return Next(poll_in=_poll_delay(engine.name, 0))
+        return Next(poll_in=poll_delay(engine.name, 0))
     garment = garment_image_open(**garment_at)
     result = engine.render(person=person, garment=garment, category=generation.garment_category)
     _finish(generation, result)
     return DONE
 
 
-def _poll(generation: Generation) -> Next:
+def _poll(generation: Generation, answered) -> Next:
     engine = get_engine(generation.engine)
-    status = engine.poll(job_id=generation.provider_job_id)
+    try:
+        status = engine.poll(job_id=generation.provider_job_id)
+    finally:
+        answered()
     if status.state != "completed":
-        return Next(poll_in=_poll_delay(generation.engine, generation.polls + 1))
-    _finish(generation, _result_image(status))
+        return Next(poll_in=poll_delay(generation.engine, generation.polls + 1))
+    _finish(generation, result_image(status))
     return DONE
-
-
-def _webhook_url(engine_name: str, generation_id: str) -> str | None:
-    # Only where providers can reach us: an https PUBLIC_BASE_URL. Polling works regardless.
-    base = settings.PUBLIC_BASE_URL
-    if engine_name != "fashn" or not base.startswith("https://"):
-        return None
-    return fashn_webhook_url(base_url=base, generation_id=generation_id)
-
-
-def _poll_delay(engine_name: str, polls: int) -> float:
-    """When to look next. With history, first look at 70 % of the engine's typical time, then
-    at growing steps of a tenth of it: most jobs are seen within a second or two of finishing,
-    after two or three looks. Starting below the typical time matters: the typical time is
-    what we observed, so looking only at it would never learn that the engine got faster."""
-    typical = engine_typical_seconds(engine=engine_name)
-    if typical is None:  # no history yet: look early, then settle at a few seconds
-        return min(2.0 + polls, settings.ENGINE_MAX_POLL_INTERVAL)
-    if polls == 0:
-        return max(0.7 * typical, 1.0)
-    return min(max(typical / 10, 1.0) * polls, settings.ENGINE_MAX_POLL_INTERVAL)
-
-
-def _rate_wait(engine_name: str) -> float:
-    per_minute = getattr(settings, f"{engine_name.upper()}_REQUESTS_PER_MINUTE", None)
-    if not per_minute:
-        return 0.0
-    return bucket_take(name=f"engine:{engine_name}", per_minute=int(per_minute))
-
-
-def _result_image(status: JobStatus) -> Image.Image:
-    content = status.result_bytes
-    if content is None and status.result_url:
-        try:
-            content = fetch_image(status.result_url, max_bytes=30 * 1024 * 1024).content
-        except FetchError as error:
-            raise EngineError("The model's result could not be downloaded.") from error
-    if not content:
-        raise EngineError("The model answered without a result.")
-    with Image.open(io.BytesIO(content)) as image:
-        return image.convert("RGB")
 
 
 def _finish(generation: Generation, result: Image.Image) -> None:
@@ -208,6 +297,7 @@ def _finish(generation: Generation, result: Image.Image) -> None:
         with account.watermark_logo.open("rb") as handle, Image.open(handle) as logo:
             result = watermark_apply(image=result, logo=logo)
     generation_complete(generation=generation, result_jpeg=_jpeg(result))
+    _slot_free(generation.engine, generation.id)
 
 
 def _jpeg(image: Image.Image) -> bytes:

@@ -21,7 +21,11 @@ from PIL import Image
 from fittingroom.engines import get_engine
 from fittingroom.engines.base import (
     ContentRejected,
+    EngineAtCapacity,
     EngineError,
+    EngineJobFailed,
+    EngineMisconfigured,
+    EngineOutOfCredits,
     EngineTimeout,
     EngineUnavailable,
     HostedJobEngine,
@@ -147,11 +151,36 @@ def test_an_unknown_category_is_left_to_fashn_to_detect(engine, fashn_api):
     assert fashn_api.run_requests[-1]["body"]["inputs"]["category"] == "auto"
 
 
-def test_the_mode_comes_from_settings(fashn_api, settings):
+def test_mode_moderation_and_photo_type_come_from_settings(fashn_api, settings):
     settings.FASHN_MODE = "performance"
+    settings.FASHN_MODERATION_LEVEL = "conservative"
+    settings.FASHN_GARMENT_PHOTO_TYPE = "flat-lay"
     submit(FashnEngine())
 
-    assert fashn_api.run_requests[-1]["body"]["inputs"]["mode"] == "performance"
+    inputs = fashn_api.run_requests[-1]["body"]["inputs"]
+    assert inputs["mode"] == "performance"
+    assert inputs["moderation_level"] == "conservative"
+    assert inputs["garment_photo_type"] == "flat-lay"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("FASHN_MODERATION_LEVEL", "strict"), ("FASHN_GARMENT_PHOTO_TYPE", "mannequin")],
+)
+def test_it_refuses_options_fashn_does_not_document(fashn_api, settings, name, value):
+    setattr(settings, name, value)
+    with pytest.raises(ImproperlyConfigured):
+        FashnEngine()
+
+
+def test_its_limits_are_fashns_documented_ones(settings):
+    settings.FASHN_MAX_CONCURRENT = 4
+    limits = FashnEngine.limits()
+
+    assert limits.max_in_flight == 4
+    assert limits.submits_per_minute == 50
+    assert limits.polls == (50, 10.0)
+    assert limits.webhooks
 
 
 def test_it_refuses_to_start_without_a_key_or_with_an_unknown_mode(settings):
@@ -233,9 +262,14 @@ def test_a_person_photo_that_does_not_load_is_person_image_invalid(engine):
         ("PoseError", "Unable to detect body pose", PersonImageInvalid, "PERSON_IMAGE_INVALID"),
         ("ImageLoadError", "Error loading product image: 404", ProductImageFetchFailed, None),
         ("ImageLoadError", "Error loading model image: bad", PersonImageInvalid, None),
-        ("PipelineError", "Unexpected failure", EngineError, "ENGINE_ERROR"),
-        ("ThirdPartyError", "Captioning refused", EngineError, "ENGINE_ERROR"),
+        # Retryable by FASHN's docs: a new prediction may succeed.
+        ("PipelineError", "Unexpected failure", EngineJobFailed, "ENGINE_ERROR"),
+        ("ThirdPartyError", "Captioning refused", EngineJobFailed, "ENGINE_ERROR"),
+        ("3rdPartyProviderError", "Upstream failed", EngineJobFailed, "ENGINE_ERROR"),
+        ("InternalServerError", "Oops", EngineJobFailed, "ENGINE_ERROR"),
         ("SomethingNew", "", EngineError, "ENGINE_ERROR"),
+        # tryon-v1.5's name for a moderation refusal: not a v1.6 name, so nothing special.
+        ("NSFWError", "", EngineError, "ENGINE_ERROR"),
     ],
 )
 def test_runtime_errors_map_by_name(engine, fashn_api, name, message, expected, code):
@@ -265,13 +299,25 @@ def test_a_429_with_retry_after_is_unavailable_for_that_long(engine, fashn_api):
     assert caught.value.code == "ENGINE_UNAVAILABLE"
 
 
-def test_being_out_of_credits_is_not_retried(engine, fashn_api):
+def test_being_out_of_credits_fails_fast_and_alerts_the_operator(engine, fashn_api, caplog):
     fashn_api.http_error_next(1, 429, error="OutOfCredits")
 
-    with pytest.raises(EngineError) as caught:
+    with pytest.raises(EngineOutOfCredits) as caught:
         submit(engine)
     assert not isinstance(caught.value, EngineUnavailable)
-    assert "credits" in caught.value.message
+    assert caught.value.outage  # counts toward the circuit breaker: the next engine takes over
+    assert any("credits" in note for note in caught.value.__notes__)
+    alerts = [r for r in caplog.records if r.levelname == "CRITICAL"]
+    assert alerts and "out of API credits" in alerts[0].getMessage()
+
+
+def test_a_concurrency_limit_is_capacity_not_an_outage(engine, fashn_api):
+    fashn_api.http_error_next(1, 429, retry_after="2", error="ConcurrencyLimitExceeded")
+
+    with pytest.raises(EngineAtCapacity) as caught:
+        submit(engine)
+    assert caught.value.retry_after == 2.0
+    assert not caught.value.outage
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
@@ -323,11 +369,11 @@ def test_an_oversized_answer_is_an_engine_error(engine, fashn_api):
 def test_a_wrong_key_is_an_engine_error_that_is_not_retried(fashn_api, settings):
     settings.FASHN_API_KEY = "fa-wrong-key"
 
-    with pytest.raises(EngineError) as caught:
+    with pytest.raises(EngineMisconfigured) as caught:
         submit(FashnEngine())
     assert not isinstance(caught.value, EngineUnavailable)
-    assert "FASHN_API_KEY" in caught.value.message
-    assert "fa-wrong-key" not in str(caught.value)
+    assert any("FASHN_API_KEY" in note for note in caught.value.__notes__)
+    assert "fa-wrong-key" not in str(caught.value) + "".join(caught.value.__notes__)
 
 
 def test_a_request_fashn_rejects_as_invalid_is_an_engine_error(fashn_api, settings):
@@ -422,11 +468,11 @@ def test_a_status_that_is_not_a_prediction_raises(payload):
 
 
 def test_a_forged_webhook_token_is_refused(settings):
-    settings.FASHN_WEBHOOK_SECRET = "webhook-secret"
+    settings.ENGINE_WEBHOOK_SECRET = "webhook-secret"
     token = webhook_token("generation-1")
 
     assert webhook_token_valid("generation-1", token)
     assert not webhook_token_valid("generation-2", token)
     assert not webhook_token_valid("generation-1", token[:-1] + ("0" if token[-1] != "0" else "1"))
-    settings.FASHN_WEBHOOK_SECRET = "another-secret"
+    settings.ENGINE_WEBHOOK_SECRET = "another-secret"
     assert not webhook_token_valid("generation-1", token)

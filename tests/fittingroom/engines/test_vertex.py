@@ -22,6 +22,7 @@ from fittingroom.engines import ENGINES, TryOnEngine, get_engine
 from fittingroom.engines.base import (
     ContentRejected,
     EngineError,
+    EngineMisconfigured,
     EngineUnavailable,
     PersonImageInvalid,
     ProductImageFetchFailed,
@@ -175,7 +176,7 @@ def test_a_revoked_token_fails_one_render_and_is_replaced_for_the_next(
 
     with pytest.raises(EngineError) as raised:
         render(person, garment)
-    assert type(raised.value) is EngineError
+    assert type(raised.value) is EngineMisconfigured
     render(person, garment)
 
     assert vertex_api.token_calls == 2
@@ -251,7 +252,30 @@ def test_a_refused_call_is_an_engine_error_not_unavailable(
     with pytest.raises(EngineError) as raised:
         render(person, garment)
 
-    assert type(raised.value) is EngineError
+    # Refused access fails fast (no retry) and counts as an outage of the engine.
+    expected = EngineMisconfigured if status in (401, 403) else EngineError
+    assert type(raised.value) is expected
+    assert not isinstance(raised.value, EngineUnavailable)
+
+
+def test_the_global_location_uses_googles_global_host(settings):
+    from fittingroom.engines.vertex import _predict_url
+
+    settings.VERTEX_API_URL = ""
+    settings.VERTEX_PROJECT = "shop-project"
+    settings.VERTEX_LOCATION = "global"
+    assert _predict_url() == (
+        "https://aiplatform.googleapis.com/v1/projects/shop-project/locations/global"
+        "/publishers/google/models/virtual-try-on-001:predict"
+    )
+    settings.VERTEX_LOCATION = "europe-west4"
+    assert _predict_url().startswith("https://europe-west4-aiplatform.googleapis.com/v1/")
+
+
+def test_the_default_quota_is_googles_fifty_a_minute():
+    from fittingroom.engines.vertex import VertexEngine
+
+    assert VertexEngine.limits().submits_per_minute == 50
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,8 @@ from PIL import Image
 
 from fittingroom.generations.models import Generation
 from fittingroom.generations.services import generation_poll, generation_render, generations_reap
+from fittingroom.generations.services.callbacks import engine_webhook_url
 from fittingroom.generations.services.render import DONE, Next
-from fittingroom.generations.webhooks import fashn_webhook_url
 
 pytestmark = pytest.mark.django_db
 
@@ -150,7 +150,7 @@ def test_the_webhook_only_triggers_a_poll_and_refuses_a_forged_token(
 ):
     job = create_job(proxy, uploaded_image)
     generation_render(generation_id=job)
-    url = fashn_webhook_url(base_url="", generation_id=job)
+    url = engine_webhook_url(engine="fashn", generation_id=job, base_url="")
 
     forged = client.post(url.replace("token=", "token=0"), b"{}", content_type="application/json")
     accepted = client.post(
@@ -161,3 +161,20 @@ def test_the_webhook_only_triggers_a_poll_and_refuses_a_forged_token(
     assert accepted.status_code == 200
     assert accepted.json()["action"] == "poll"
     assert Generation.objects.get(id=job).status == "PROCESSING"  # the body decided nothing
+
+
+def test_a_submit_whose_row_update_was_lost_is_adopted_not_repeated(
+    proxy, uploaded_image, fashn_shop, fashn_api
+):
+    job = create_job(proxy, uploaded_image)
+    generation_render(generation_id=job)
+    submitted = Generation.objects.get(id=job).provider_job_id
+    # As if the worker died right after FASHN answered, before the row said so: the reaper
+    # hands the job back and it is rendered again.
+    Generation.objects.filter(id=job).update(status="PENDING", provider_job_id="")
+
+    generation = run_to_the_end(job)
+
+    assert generation.status == "COMPLETED"
+    assert generation.provider_job_id == submitted
+    assert fashn_api.runs == 1  # one prediction at FASHN, never two

@@ -8,7 +8,7 @@ from django.utils import timezone
 from fittingroom.catalog import source_named
 from fittingroom.generations.models import Generation
 from fittingroom.generations.services import garments
-from fittingroom.generations.services.render import _poll_delay
+from fittingroom.generations.services.hosted import poll_delay as _poll_delay
 
 pytestmark = pytest.mark.django_db
 
