@@ -30,19 +30,16 @@ class VariantNotOfProduct(ValidationFailed):
 
 class ProductImageUnavailable(GenerationFailure):
     """The garment image could not be loaded when rendering. ``detail`` (the address, the
-    fetcher's reason) is for logs: the shopper sees the fixed message."""
+    fetcher's reason) is for logs; ``message``, when given, replaces the fixed message the
+    shopper sees (a client's own URL refused: the reason is theirs to act on)."""
 
     code = "PRODUCT_IMAGE_FETCH_FAILED"
     message = "The garment image could not be loaded."
 
-    def __init__(self, detail: str = "") -> None:
-        super().__init__()
+    def __init__(self, detail: str = "", *, message: str | None = None) -> None:
+        super().__init__(message)
         if detail:
             self.add_note(detail)
-
-    def __init__(self, *args: object, message: str = "") -> None:
-        super().__init__(*args)
-        self.message = message  # the generation's errorMessage when set; else a generic one
 
 
 @dataclass(frozen=True)
