@@ -99,6 +99,7 @@ def _commit(
         catalog_source=INLINE_SOURCE,
         watermark=request_shape.watermark,
         keep_for_days=request_shape.keep_for_days,
+        photo_path=f"{request_shape.person.path}.{request_shape.person.kind}",
     )
     return generation, product.external_id
 

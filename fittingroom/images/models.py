@@ -27,11 +27,19 @@ class PersonImage(models.Model):
     height = models.PositiveIntegerField(default=0)
     size_bytes = models.PositiveIntegerField(default=0)
     sha256 = models.CharField(max_length=64)
+    # The photo check at upload: faces [{x, y, width, height, confidence}] in stored pixels,
+    # and the codes of the issues found (fittingroom/images/quality.py); a try-on with any of
+    # them is refused before anything is charged.
+    faces = models.JSONField(default=list, blank=True)
+    quality_issues = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField(db_index=True)
 
     class Meta:
-        indexes = [models.Index(fields=["account", "shopper_key"])]
+        indexes = [
+            models.Index(fields=["account", "shopper_key"]),
+            models.Index(fields=["account", "sha256"]),  # result reuse looks photos up by hash
+        ]
 
     def __str__(self) -> str:
         return self.id

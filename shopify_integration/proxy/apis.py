@@ -17,6 +17,7 @@ from fittingroom.core.errors import RateLimited
 from fittingroom.core.storage import signed_file_url
 from fittingroom.generations.selectors import generation_get, generation_typical_seconds
 from fittingroom.generations.serializers import GenerationStatusSerializer
+from fittingroom.images.serializers import PhotoCheckSerializer
 from fittingroom.images.services import person_image_upload, upload_size_check
 from fittingroom.limits.shoppers import Shopper
 from shopify_integration.proxy.authentication import (
@@ -43,6 +44,16 @@ class ProxyApi(APIView):
         )
 
 
+class ProxyUploadedImageSerializer(PhotoCheckSerializer):
+    """The seed's `{fileId, fileUrl}` and the photo check (Genlook's upload-complete answer)."""
+
+    fileId = serializers.CharField(source="id")
+    fileUrl = serializers.SerializerMethodField()
+
+    def get_fileUrl(self, image) -> str:
+        return signed_file_url(image.image.name)
+
+
 class ProxyImageUploadApi(ProxyApi):
     class InputSerializer(serializers.Serializer):
         visitorId = serializers.RegexField(VISITOR_ID, required=False)
@@ -61,15 +72,7 @@ class ProxyImageUploadApi(ProxyApi):
         },
         parameters=[RETRY_AFTER],
         responses={
-            201: inline_serializer(
-                "ProxyImageUpload",
-                {
-                    "fileId": serializers.CharField(),
-                    "fileUrl": serializers.CharField(),
-                    "imageWidth": serializers.IntegerField(),
-                    "imageHeight": serializers.IntegerField(),
-                },
-            ),
+            201: ProxyUploadedImageSerializer,
             **error_responses(400, 403, 404, 413, 415, 429),
         },
     )
@@ -91,15 +94,7 @@ class ProxyImageUploadApi(ProxyApi):
             shopper=self.shopper(request, data.validated_data.get("visitorId")),
             upload=request.FILES.get("file"),
         )
-        return Response(
-            {
-                "fileId": image.id,
-                "fileUrl": signed_file_url(image.image.name),
-                "imageWidth": image.width,
-                "imageHeight": image.height,
-            },
-            status=201,
-        )
+        return Response(ProxyUploadedImageSerializer(image).data, status=201)
 
 
 class ProxyFittingRoomApi(ProxyApi):
