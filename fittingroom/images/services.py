@@ -24,8 +24,8 @@ class FileRequired(ApplicationError):
 class FileTooLarge(ApplicationError):
     code, status = "FILE_TOO_LARGE", 413
 
-    def __init__(self) -> None:
-        limit_mb = settings.UPLOAD_MAX_BYTES / (1024 * 1024)
+    def __init__(self, limit: int | None = None) -> None:
+        limit_mb = (limit or settings.UPLOAD_MAX_BYTES) / (1024 * 1024)
         super().__init__(f"The file is larger than {limit_mb:g} MB.")
 
 
@@ -60,6 +60,7 @@ def person_image_upload(
     upload: UploadedFile | None,
     keep_for_days: int | None = None,
     crop: bool = True,
+    max_bytes: int | None = None,
 ) -> PersonImage:
     """Validate and normalise a shopper's photo (4:5 around the person unless `crop` is
     false), check it, store it under a random name and record it with the check's verdict.
@@ -70,8 +71,9 @@ def person_image_upload(
     """
     if upload is None:
         raise FileRequired()
-    if upload.size is not None and upload.size > settings.UPLOAD_MAX_BYTES:
-        raise FileTooLarge()
+    max_bytes = max_bytes or settings.UPLOAD_MAX_BYTES
+    if upload.size is not None and upload.size > max_bytes:
+        raise FileTooLarge(max_bytes)
     upload.seek(0)
     try:
         normalized = process_photo(

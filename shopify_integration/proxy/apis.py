@@ -17,6 +17,7 @@ from fittingroom.core.errors import RateLimited
 from fittingroom.core.storage import signed_file_url
 from fittingroom.generations.selectors import generation_get, generation_typical_seconds
 from fittingroom.generations.serializers import GenerationStatusSerializer
+from fittingroom.images.direct import direct_upload_complete, direct_upload_prepare
 from fittingroom.images.serializers import PhotoCheckSerializer
 from fittingroom.images.services import person_image_upload, upload_size_check
 from fittingroom.limits.shoppers import Shopper
@@ -36,6 +37,18 @@ class ProxyApi(APIView):
 
     def proxy(self, request: Request) -> ProxyContext:
         return request.auth
+
+    def upload_rate_check(self, request: Request) -> None:
+        """Uploads per shop and address (prepare-upload and upload-image share the budget)."""
+        context = self.proxy(request)
+        if is_ratelimited(
+            request._request,
+            group="proxy-upload",
+            increment=True,
+            key=lambda group, req: f"{context.shop.domain}:{context.ip}",
+            rate=settings.UPLOAD_RATE_LIMIT,
+        ):
+            raise RateLimited("Too many uploads. Try again later.", headers={"Retry-After": "60"})
 
     def shopper(self, request: Request, visitor_id: str | None) -> Shopper:
         context = self.proxy(request)
@@ -79,20 +92,67 @@ class ProxyImageUploadApi(ProxyApi):
     def post(self, request: Request) -> Response:
         upload_size_check(declared_bytes=int(request.META.get("CONTENT_LENGTH") or 0))
         context = self.proxy(request)
-        if is_ratelimited(
-            request._request,
-            group="proxy-upload",
-            increment=True,
-            key=lambda group, req: f"{context.shop.domain}:{context.ip}",
-            rate=settings.UPLOAD_RATE_LIMIT,
-        ):
-            raise RateLimited("Too many uploads. Try again later.", headers={"Retry-After": "60"})
+        self.upload_rate_check(request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         image = person_image_upload(
             account=context.shop.account,
             shopper=self.shopper(request, data.validated_data.get("visitorId")),
             upload=request.FILES.get("file"),
+        )
+        return Response(ProxyUploadedImageSerializer(image).data, status=201)
+
+
+class ProxyPrepareUploadApi(ProxyApi):
+    """Step 1 of the direct upload: where to PUT the photo, and the key to complete it with."""
+
+    @extend_schema(
+        operation_id="proxy_prepare_upload",
+        summary="Prepare a direct upload",
+        request=None,
+        parameters=[RETRY_AFTER],
+        responses={
+            200: inline_serializer(
+                "ProxyPreparedUpload",
+                {
+                    "uploadUrl": serializers.CharField(
+                        help_text="PUT the raw photo here (Content-Type: "
+                        "application/octet-stream, at most 20 MB) within 10 minutes."
+                    ),
+                    "uploadKey": serializers.CharField(
+                        help_text="Single-use; for upload-complete."
+                    ),
+                },
+            ),
+            **error_responses(403, 404, 429),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        self.upload_rate_check(request)
+        upload, url = direct_upload_prepare(account=self.proxy(request).shop.account)
+        return Response({"uploadUrl": url, "uploadKey": upload.key})
+
+
+class ProxyUploadCompleteApi(ProxyApi):
+    """Step 3 of the direct upload: process the photo PUT to `uploadUrl` (as upload-image)."""
+
+    class InputSerializer(serializers.Serializer):
+        uploadKey = serializers.CharField(max_length=64)
+        visitorId = serializers.RegexField(VISITOR_ID, required=False)
+
+    @extend_schema(
+        operation_id="proxy_upload_complete",
+        summary="Complete a direct upload",
+        request=InputSerializer,
+        responses={201: ProxyUploadedImageSerializer, **error_responses(400, 403, 404, 413)},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        image = direct_upload_complete(
+            account=self.proxy(request).shop.account,
+            shopper=self.shopper(request, data.validated_data.get("visitorId")),
+            upload_key=data.validated_data["uploadKey"],
         )
         return Response(ProxyUploadedImageSerializer(image).data, status=201)
 
