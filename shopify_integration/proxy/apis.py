@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fittingroom.api.schema import RETRY_AFTER, JobErrorSerializer, error_responses
-from fittingroom.core.errors import RateLimited
+from fittingroom.core.errors import ApplicationError, RateLimited
 from fittingroom.core.storage import signed_file_url
 from fittingroom.generations.selectors import generation_get, generation_typical_seconds
 from fittingroom.generations.serializers import GenerationStatusSerializer
@@ -157,9 +157,15 @@ class ProxyUploadCompleteApi(ProxyApi):
         return Response(ProxyUploadedImageSerializer(image).data, status=201)
 
 
+class CreationFailed(ApplicationError):
+    code, status = "CREATION_FAILED", 500
+    message = "The try-on could not be created. Nothing was charged; try again."
+
+
 class ProxyFittingRoomApi(ProxyApi):
     # The seed's shape for a blocked request: {jobId: null, message, code}.
     error_extra = {"jobId": None}
+    unexpected_error = CreationFailed
 
     class InputSerializer(serializers.Serializer):
         userImageId = serializers.CharField(max_length=64)
@@ -179,7 +185,20 @@ class ProxyFittingRoomApi(ProxyApi):
                 {"jobId": serializers.CharField(), "message": serializers.CharField()},
             ),
             **error_responses(
-                400, 401, 402, 403, 404, 415, 429, 503, serializer=JobErrorSerializer
+                400,
+                401,
+                402,
+                403,
+                404,
+                415,
+                429,
+                500,
+                503,
+                serializer=JobErrorSerializer,
+                descriptions={
+                    400: "`PHOTO_REJECTED` (the photo's issues in `details`) or validation.",
+                    500: "`CREATION_FAILED`: the job could not be created; nothing was charged.",
+                },
             ),
         },
     )
