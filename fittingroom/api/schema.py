@@ -231,7 +231,6 @@ class AutoSchema(SpectacularAutoSchema):
 # Plain Django views that answer exactly as a DRF view does, documented as that view (dotted
 # paths, so the core imports nothing of the Shopify adapter).
 STAND_INS = {
-    "fittingroom.api.sync.tryon_sync_view": "fittingroom.api.sync.TryOnSyncApi",
     "shopify_integration.proxy.waiting.generation_status_view": (
         "shopify_integration.proxy.apis.ProxyGenerationStatusApi"
     ),
