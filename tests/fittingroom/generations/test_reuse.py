@@ -31,7 +31,7 @@ def first(proxy, uploaded_image) -> Generation:
 
 
 def test_the_second_identical_try_on_is_completed_at_once_free_and_says_reused(
-    proxy, shop, person_jpeg, first
+    proxy, shop, person_jpeg, first, django_capture_on_commit_callbacks
 ):
     # Another upload of the same photo: reuse goes by the photo's content, not its id.
     again = proxy.upload(person_jpeg, visitorId="visitor-0001").json()["fileId"]
@@ -39,8 +39,10 @@ def test_the_second_identical_try_on_is_completed_at_once_free_and_says_reused(
     shop.account.refresh_from_db()
     quota_before = shop.account.quota_used
 
-    job = try_on(proxy, again)
+    with django_capture_on_commit_callbacks() as callbacks:
+        job = try_on(proxy, again)
 
+    assert callbacks == []  # nothing enqueued: COMPLETED within the creating request itself
     second = Generation.objects.get(id=job)
     assert second.status == Generation.Status.COMPLETED and second.reused
     assert second.finished_at - second.created_at < timedelta(milliseconds=100)
