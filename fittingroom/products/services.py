@@ -159,11 +159,14 @@ def product_touch(*, product: Product) -> bool:
 
 def product_delete(*, account: Account, external_id: str) -> None:
     """Delete the account's live product. Raises PRODUCT_NOT_FOUND when there is none."""
-    deleted, _ = Product.objects.filter(
+    products = Product.objects.filter(
         account=account, external_id=external_id, expires_at__gt=timezone.now()
-    ).delete()
+    )
+    images = [ref for refs in products.values_list("images", flat=True) for ref in refs]
+    deleted, _ = products.delete()
     if not deleted:
         raise ProductNotFound()
+    garment_files_release(refs=images)
 
 
 def products_expire(*, batch_size: int = 1000) -> int:
@@ -176,8 +179,25 @@ def products_expire(*, batch_size: int = 1000) -> int:
     if not expired:
         return 0
     # Re-checked at delete time: a product touched since the read stays.
-    deleted, _ = Product.objects.filter(id__in=expired, expires_at__lte=timezone.now()).delete()
+    going = Product.objects.filter(id__in=expired, expires_at__lte=timezone.now())
+    images = [ref for refs in going.values_list("images", flat=True) for ref in refs]
+    deleted, _ = going.delete()
+    garment_files_release(refs=images)
     return deleted
+
+
+def garment_files_release(*, refs: list[str]) -> None:
+    """Delete the kept files among `refs` that no product names any more and no unfinished
+    generation still has to render (a finished one keeps its own result, not the garment)."""
+    from fittingroom.generations.models import Generation
+
+    unfinished = (Generation.Status.PENDING, Generation.Status.PROCESSING)
+    for ref in {ref for ref in refs if ref.startswith(FILE_REF_PREFIX)}:
+        if Product.objects.filter(images__icontains=ref).exists():
+            continue
+        if Generation.objects.filter(garment_image_ref=ref, status__in=unfinished).exists():
+            continue  # the periodic sweep tries again when the product's successors expire
+        default_storage.delete(ref.removeprefix(FILE_REF_PREFIX))
 
 
 def product_image_file_store(*, account: Account, content: bytes) -> str:

@@ -221,3 +221,22 @@ def _render_when_created(delay: float) -> threading.Thread:
     thread = threading.Thread(target=run)
     thread.start()
     return thread
+
+
+def test_a_garment_file_goes_with_the_last_product_that_names_it(api_client):
+    from django.core.files.storage import default_storage
+
+    def post(external_id: str):
+        data = {"externalId": external_id, "title": "Tee", "images": [{"fileKey": "f"}]}
+        return api_client.client.post(
+            "/v1/products", {"data": json.dumps(data), "f": io_file(garment_png(), "f.png")}
+        )
+
+    assert post("a").status_code == 201 and post("b").status_code == 201
+    [ref] = {product.images[0] for product in Product.objects.all()}  # stored once
+    name = ref.removeprefix("file:")
+
+    assert api_client.delete("/v1/products/a").status_code == 204
+    assert default_storage.exists(name)  # "b" still shows it
+    assert api_client.delete("/v1/products/b").status_code == 204
+    assert not default_storage.exists(name)
