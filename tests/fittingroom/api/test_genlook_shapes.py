@@ -240,3 +240,27 @@ def test_a_garment_file_goes_with_the_last_product_that_names_it(api_client):
     assert default_storage.exists(name)  # "b" still shows it
     assert api_client.delete("/v1/products/b").status_code == 204
     assert not default_storage.exists(name)
+
+
+def test_an_api_try_on_with_a_refused_photo_is_400_and_leaves_nothing(api_client):
+    import numpy as np
+    from PIL import Image
+
+    from fittingroom.images.models import PersonImage
+    from tests.fittingroom.images.photo_corpus import person_photo
+
+    pixels = np.asarray(person_photo((900, 1125), person_height=0.6)).astype(np.float32) * 0.14
+    dark = io_file(b"", "d.jpg")
+    Image.fromarray(pixels.astype(np.uint8)).save(dark, format="JPEG", quality=90)
+    body = {
+        "products": [{"title": "Tee", "images": ["https://cdn.shopify.com/tee.png"]}],
+        "person": {"image": {"source": {"fileKey": "photo"}}},
+    }
+
+    response = api_client.try_on_multipart(body, photo=dark.getvalue())
+
+    error = assert_error(response, 400, "PHOTO_REJECTED", "person.image.source.fileKey")
+    assert [detail["code"] for detail in error["details"]] == ["PHOTO_TOO_DARK"]
+    assert not PersonImage.objects.exists() and not Product.objects.exists()
+    api_client.account.refresh_from_db()
+    assert api_client.account.credit_balance == 10
