@@ -204,6 +204,12 @@ UPLOAD_RATE_LIMIT = env_str("UPLOAD_RATE_LIMIT", "60/h")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 IMAGE_RETENTION_DAYS = env_int("IMAGE_RETENTION_DAYS", 7, minimum=1)
+# Direct upload (prepare-upload → PUT → upload-complete): the PUT's byte cap (our own route
+# refuses more; with S3 upload-complete refuses a bigger object) and how long a key lives.
+DIRECT_UPLOAD_MAX_BYTES = env_int("DIRECT_UPLOAD_MAX_BYTES", 20 * 1024 * 1024, minimum=1024)
+DIRECT_UPLOAD_TTL_SECONDS = env_int("DIRECT_UPLOAD_TTL_SECONDS", 600, minimum=60)
+# POST /v1/try-on/sync answers 202 (poll the status) when the try-on takes longer than this.
+TRYON_SYNC_WAIT_SECONDS = env_int("TRYON_SYNC_WAIT_SECONDS", 90, minimum=1)
 
 # --- Try-on ---------------------------------------------------------------------------------
 TRYON_ENGINE = env_str("TRYON_ENGINE", "local")

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from fittingroom.core.admin_login import admin_login_view
 from fittingroom.core.health import healthz_view
-from fittingroom.core.storage import signed_file_view
+from fittingroom.core.storage import signed_file_view, signed_upload_view
 from fittingroom.generations.webhooks import engine_webhook_view
 
 
@@ -15,6 +15,7 @@ def build_urlpatterns(*, debug: bool) -> list:
         path("admin/", admin.site.urls),
         path("healthz", healthz_view, name="healthz"),
         path("files/<str:token>", signed_file_view, name="signed-file"),
+        path("uploads/<str:token>", signed_upload_view, name="signed-upload"),
         path("proxy/public/", include("shopify_integration.proxy.urls")),
         path("shopify/", include("shopify_integration.urls")),
         path("v1/", include("fittingroom.api.urls")),

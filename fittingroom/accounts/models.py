@@ -37,6 +37,9 @@ class Account(models.Model):
         "action (so the ledger records it), not by editing.",
     )
     watermark_enabled = models.BooleanField(default=True)
+    # An identical try-on (same photo bytes, garment, variant, engine and options) is answered
+    # from the earlier result while it is kept, free; off: every try-on is rendered anew.
+    result_reuse_enabled = models.BooleanField(default=True)
     watermark_logo = models.ImageField(upload_to="logos/", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

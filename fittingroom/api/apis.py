@@ -27,6 +27,7 @@ from fittingroom.generations.serializers import GenerationStatusSerializer
 from fittingroom.generations.services.create import DEFAULT_KEEP_FOR_DAYS, KEEP_FOR_DAYS_CHOICES
 from fittingroom.generations.services.shoppers import shopper_data_delete
 from fittingroom.images.models import PersonImage
+from fittingroom.images.serializers import PhotoCheckSerializer
 from fittingroom.images.services import person_image_upload, upload_size_check
 from fittingroom.limits.shoppers import Shopper
 
@@ -43,13 +44,17 @@ class ImageUploadApi(PublicApi):
             default=DEFAULT_KEEP_FOR_DAYS,
             help_text="Days until the photo is deleted.",
         )
+        crop = serializers.BooleanField(
+            default=True,
+            help_text="Crop to 4:5 around the person; false keeps the framing (studio shots).",
+        )
 
     class FormSerializer(InputSerializer):
         """The multipart form as documented; `file` is read by the service (FILE_REQUIRED)."""
 
         file = serializers.FileField(help_text="The photo: JPEG, PNG, WebP or HEIC.")
 
-    class OutputSerializer(serializers.Serializer):
+    class OutputSerializer(PhotoCheckSerializer):
         imageId = serializers.CharField(source="id")
         imageUrl = serializers.SerializerMethodField()
 
@@ -75,6 +80,7 @@ class ImageUploadApi(PublicApi):
             ),
             upload=request.FILES.get("file"),
             keep_for_days=data.validated_data["keepForDays"],
+            crop=data.validated_data["crop"],
         )
         return Response(self.OutputSerializer(image).data, status=201)
 

@@ -4,9 +4,14 @@ Bodies are parsed by `shapes.product_body_parse`; the input serializers here onl
 them, for the OpenAPI schema.
 """
 
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import (
+    OpenApiRequest,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers
-from rest_framework.parsers import JSONParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -15,14 +20,20 @@ from fittingroom.api.schema import OpaqueIdField, error_responses, path_paramete
 from fittingroom.api.shapes import (
     MAX_DESCRIPTION_LENGTH,
     MAX_ID_LENGTH,
+    MAX_ROLE_LENGTH,
     MAX_TITLE_LENGTH,
     client_id_valid,
     product_body_parse,
+    tryon_body,
 )
+from fittingroom.api.tryon_services import product_images_resolve
 from fittingroom.catalog import ProductNotFound
+from fittingroom.images.services import upload_size_check
+from fittingroom.products.catalog import image_source_url
 from fittingroom.products.models import Product
 from fittingroom.products.selectors import NOT_FOUND_MESSAGE, product_get, product_list
 from fittingroom.products.services import (
+    LIFETIMES,
     MAX_IMAGE_URL_LENGTH,
     MAX_IMAGES,
     product_delete,
@@ -32,14 +43,35 @@ from fittingroom.products.services import (
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
 
 
+class ProductImageInputSerializer(serializers.Serializer):
+    """One product image: exactly one of `url` or `fileKey` (a plain URL string is accepted
+    too, the older shape), with an optional `role` (say `top-back`)."""
+
+    url = serializers.URLField(max_length=MAX_IMAGE_URL_LENGTH, required=False)
+    fileKey = serializers.CharField(
+        max_length=255,
+        required=False,
+        help_text="The name of a file part of this multipart/form-data request.",
+    )
+    role = serializers.CharField(max_length=MAX_ROLE_LENGTH, required=False, allow_null=True)
+
+
 def _images_field(**kwargs: object) -> serializers.ListField:
     return serializers.ListField(
-        child=serializers.URLField(max_length=MAX_IMAGE_URL_LENGTH),
+        child=ProductImageInputSerializer(),
         min_length=1,
         max_length=MAX_IMAGES,
-        help_text="1 to 5 http(s) image URLs; the first is tried on.",
+        help_text="1 to 5 images; the first is tried on.",
         **kwargs,
     )
+
+
+class ProductImageOutputSerializer(serializers.Serializer):
+    sourceUrl = serializers.CharField(
+        help_text="The URL sent, or a signed URL of an image sent as a file."
+    )
+    role = serializers.CharField(allow_null=True)
+    order = serializers.IntegerField()
 
 
 class ProductItemSerializer(serializers.Serializer):
@@ -57,15 +89,27 @@ class ProductItemSerializer(serializers.Serializer):
         max_length=MAX_DESCRIPTION_LENGTH, required=False, allow_blank=True
     )
     images = _images_field(required=False)
+    imageUrls = serializers.ListField(
+        child=serializers.URLField(max_length=MAX_IMAGE_URL_LENGTH),
+        required=False,
+        help_text="Deprecated: plain image URLs; use `images`.",
+    )
+    metadata = serializers.DictField(
+        required=False, allow_null=True, help_text="Your own JSON object, kept as is (8 KB)."
+    )
 
 
 class ProductOutputSerializer(serializers.Serializer):
     externalId = serializers.CharField(source="external_id")
     title = serializers.CharField()
     description = serializers.CharField()
-    images = serializers.ListField(child=serializers.CharField())
+    images = serializers.SerializerMethodField()
+    metadata = serializers.DictField(allow_null=True)
     category = serializers.CharField(
         help_text="Guessed: tops, bottoms, one-pieces, or auto when unsure (the model decides)."
+    )
+    validForDays = serializers.SerializerMethodField(
+        help_text="Days the product is kept after its last use."
     )
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
@@ -74,11 +118,22 @@ class ProductOutputSerializer(serializers.Serializer):
     )
     expiresAt = serializers.DateTimeField(source="expires_at")
 
+    @extend_schema_field(ProductImageOutputSerializer(many=True))
+    def get_images(self, product: Product) -> list[dict]:
+        roles = list(product.image_roles or []) + [None] * len(product.images)
+        return [
+            {"sourceUrl": image_source_url(ref), "role": roles[order], "order": order}
+            for order, ref in enumerate(product.images)
+        ]
+
+    def get_validForDays(self, product: Product) -> int:
+        return LIFETIMES[product.kind].days
+
 
 class ProductListCreateApi(PublicApi):
     """List the account's products, or create or replace one by its `externalId`."""
 
-    parser_classes = [JSONParser]
+    parser_classes = [JSONParser, MultiPartParser]
 
     class FilterSerializer(serializers.Serializer):
         limit = serializers.IntegerField(min_value=1, max_value=MAX_LIMIT, default=DEFAULT_LIMIT)
@@ -97,9 +152,14 @@ class ProductListCreateApi(PublicApi):
         images = _images_field()
 
     class OutputSerializer(serializers.Serializer):
-        data = ProductOutputSerializer(many=True)
+        items = ProductOutputSerializer(many=True)
         nextCursor = serializers.CharField(
             allow_null=True, help_text="Pass as `cursor` for the next page; null on the last."
+        )
+        hasMore = serializers.BooleanField()
+        count = serializers.IntegerField(help_text="How many items this page holds.")
+        data = ProductOutputSerializer(
+            many=True, help_text="Deprecated: the same as `items`.", source="items"
         )
 
     @extend_schema(
@@ -118,16 +178,34 @@ class ProductListCreateApi(PublicApi):
             limit=filters.validated_data["limit"],
             cursor=filters.validated_data.get("cursor") or None,
         )
-        return Response(
-            self.OutputSerializer({"data": page.products, "nextCursor": page.next_cursor}).data
-        )
+        body = {
+            "items": page.products,
+            "nextCursor": page.next_cursor,
+            "hasMore": page.next_cursor is not None,
+            "count": len(page.products),
+        }
+        return Response(self.OutputSerializer(body).data)
 
     @extend_schema(
         operation_id="product_upsert",
         summary="Create or replace a product",
         description="201 when the product was created, 200 when an existing one was replaced; "
         "either way it is kept 15 days from now.",
-        request=InputSerializer,
+        request={
+            "application/json": InputSerializer,
+            "multipart/form-data": OpenApiRequest(
+                inline_serializer(
+                    "ProductForm",
+                    {
+                        "data": InputSerializer(),
+                        "file": serializers.FileField(
+                            required=False, help_text="A file part named by a `fileKey`."
+                        ),
+                    },
+                ),
+                encoding={"data": {"contentType": "application/json"}},
+            ),
+        },
         responses={
             200: ProductOutputSerializer,
             201: ProductOutputSerializer,
@@ -143,13 +221,20 @@ class ProductListCreateApi(PublicApi):
         },
     )
     def post(self, request: Request) -> Response:
-        spec = product_body_parse(request.data)
+        multipart = request.content_type.startswith("multipart/")
+        if multipart:
+            upload_size_check(declared_bytes=int(request.META.get("CONTENT_LENGTH") or 0))
+        spec = product_body_parse(tryon_body(data=request.data, multipart=multipart))
+        account = self.account(request)
+        refs, roles = product_images_resolve(account=account, spec=spec, files=request.FILES)
         product, created = product_upsert(
-            account=self.account(request),
+            account=account,
             external_id=spec.external_id,
             title=spec.title or "",
             description=spec.description or "",
-            images=spec.images or [],
+            images=refs,
+            image_roles=roles,
+            metadata=spec.metadata,
             kind=Product.Kind.INLINE,
         )
         return Response(ProductOutputSerializer(product).data, status=201 if created else 200)

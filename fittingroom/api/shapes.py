@@ -15,7 +15,7 @@ from fittingroom.api.base import EXTERNAL_USER_ID_MAX_LENGTH
 from fittingroom.catalog import ProductImagesRequired
 from fittingroom.core.errors import ApplicationError, ValidationFailed
 from fittingroom.generations.services.create import DEFAULT_KEEP_FOR_DAYS, KEEP_FOR_DAYS_CHOICES
-from fittingroom.products.services import product_images_problems
+from fittingroom.products.services import MAX_IMAGES, product_images_problems
 
 CURRENT_KEYS = ("products", "person", "externalUserId", "output")
 DEPRECATED_KEYS = ("product", "customer", "customerId", "useWatermark", "retentionDays")
@@ -25,11 +25,23 @@ MAX_ID_LENGTH = 255
 MAX_TITLE_LENGTH = 255
 MAX_DESCRIPTION_LENGTH = 5000
 MAX_DATA_FIELD_BYTES = 1024 * 1024
+MAX_ROLE_LENGTH = 64
+MAX_METADATA_BYTES = 8192
 _ONE_SOURCE = "Give exactly one of id, url or fileKey."
 
 
 class CustomerImageRequired(ApplicationError):
     code, status, message = "CUSTOMER_IMAGE_REQUIRED", 400, "The person image is missing."
+
+
+@dataclass(frozen=True)
+class ImageSpec:
+    """One product image as sent: a URL or the name of a multipart file part, and its role."""
+
+    path: str
+    url: str | None = None
+    file_key: str | None = None
+    role: str | None = None
 
 
 @dataclass(frozen=True)
@@ -40,12 +52,13 @@ class ProductSpec:
     external_id: str | None
     title: str | None = None
     description: str | None = None
-    images: list[str] | None = None
+    images: list[ImageSpec] | None = None
+    metadata: dict | None = None
 
     @property
     def is_reference(self) -> bool:
         """Only an externalId: use the stored product as it is."""
-        described = (self.title, self.description, self.images) != (None, None, None)
+        described = (self.title, self.description, self.images, self.metadata) != (None,) * 4
         return self.external_id is not None and not described
 
 
@@ -208,8 +221,22 @@ def product_item_parse(value: Any, path: str, problems: _Problems) -> ProductSpe
         description=_text(
             item.get("description"), f"{at}description", problems, MAX_DESCRIPTION_LENGTH
         ),
-        images=_images(item.get("images"), f"{at}images", problems),
+        images=_images(_images_given(item), f"{at}images", problems),
+        metadata=_metadata(item.get("metadata"), f"{at}metadata", problems),
     )
+
+
+def _metadata(value: Any, path: str, problems: _Problems) -> dict | None:
+    metadata = _object(value, path, problems)
+    if metadata is not None and len(json.dumps(metadata)) > MAX_METADATA_BYTES:
+        problems.add(path, f"At most {MAX_METADATA_BYTES} bytes of JSON.")
+        return None
+    return metadata
+
+
+def _images_given(item: dict) -> Any:
+    """`images`, or the deprecated `imageUrls` (plain URLs) when `images` is absent."""
+    return item.get("images") if item.get("images") is not None else item.get("imageUrls")
 
 
 def product_body_parse(body: Any) -> ProductSpec:
@@ -248,20 +275,47 @@ def _source(value: Any, path: str, problems: _Problems) -> PersonSource | None:
     return PersonSource(kind, text, path) if text is not None else None
 
 
-def _images(value: Any, path: str, problems: _Problems) -> list[str] | None:
+def _images(value: Any, path: str, problems: _Problems) -> list[ImageSpec] | None:
+    """Each image as Genlook's clients send it: `{url}` or `{fileKey}` with an optional `role`
+    (also nested as `{source: {url | fileKey}}`), or a plain URL string (the older shape)."""
     if value is None:
         return None
     if not isinstance(value, list):
-        problems.add(path, "Must be an array of image URLs.")
+        problems.add(path, "Must be an array of images ({url} or {fileKey}).")
         return None
-    flagged = set()
-    for index, message in product_images_problems(value):
-        problems.add(path if index is None else f"{path}[{index}]", message)
-        flagged.add(index)
-    for index, url in enumerate(value):
-        if index not in flagged and isinstance(url, str) and not _storable(url):
-            problems.add(f"{path}[{index}]", "Must not contain NUL or unpaired surrogates.")
-    return value
+    if len(value) > MAX_IMAGES:
+        problems.add(path, f"At most {MAX_IMAGES} images.")
+        return None
+    images = [_image(item, f"{path}[{index}]", problems) for index, item in enumerate(value)]
+    return [image for image in images if image is not None]
+
+
+def _image(item: Any, path: str, problems: _Problems) -> ImageSpec | None:
+    if isinstance(item, str):
+        return _image_url(item, path, problems, role=None)
+    if not isinstance(item, dict):
+        problems.add(path, "Must be an object with url or fileKey (or a URL string).")
+        return None
+    role = _string(item.get("role"), f"{path}.role", problems, max_length=MAX_ROLE_LENGTH)
+    source = item.get("source") if isinstance(item.get("source"), dict) else item
+    given = [kind for kind in ("url", "fileKey") if source.get(kind) is not None]
+    if len(given) != 1:
+        problems.add(path, "Give exactly one of url or fileKey.")
+        return None
+    if given == ["url"]:
+        return _image_url(source["url"], f"{path}.url", problems, role=role)
+    key = _string(source["fileKey"], f"{path}.fileKey", problems, max_length=255)
+    return ImageSpec(path=f"{path}.fileKey", file_key=key, role=role) if key else None
+
+
+def _image_url(url: Any, path: str, problems: _Problems, *, role: str | None) -> ImageSpec | None:
+    for _index, message in product_images_problems([url]):
+        problems.add(path, message)
+        return None
+    if not _storable(url):
+        problems.add(path, "Must not contain NUL or unpaired surrogates.")
+        return None
+    return ImageSpec(path=path, url=url, role=role)
 
 
 # --- Scalars ---------------------------------------------------------------------------------

@@ -161,6 +161,14 @@ class TryOnFormScheme(OpenApiSerializerExtension):
         return schema
 
 
+TRYON_REQUEST = {
+    "application/json": _tryon_body(),
+    "multipart/form-data": OpenApiRequest(
+        TryOnFormSerializer, encoding={"data": {"contentType": "application/json"}}
+    ),
+}
+
+
 # --- The view ---------------------------------------------------------------------------------
 
 
@@ -183,12 +191,7 @@ class TryOnCreateApi(PublicApi):
         operation_id="try_on_create",
         summary="Create a try-on",
         description="Runs asynchronously and takes one credit (given back if it fails).",
-        request={
-            "application/json": _tryon_body(),
-            "multipart/form-data": OpenApiRequest(
-                TryOnFormSerializer, encoding={"data": {"contentType": "application/json"}}
-            ),
-        },
+        request=TRYON_REQUEST,
         parameters=[
             *IDEMPOTENCY_PARAMETERS,
             OpenApiParameter(

@@ -24,12 +24,17 @@ from fittingroom.generations.models import Generation
 from fittingroom.generations.services import generation_create
 from fittingroom.images.models import PersonImage
 from fittingroom.images.selectors import UserImageNotFound, person_image_get
-from fittingroom.images.services import person_image_delete, person_image_upload
+from fittingroom.images.services import FileTooLarge, person_image_delete, person_image_upload
 from fittingroom.limits.shoppers import Shopper
 from fittingroom.products.catalog import INLINE_SOURCE, product_garment
 from fittingroom.products.models import Product
 from fittingroom.products.selectors import product_get
-from fittingroom.products.services import product_external_id_check, product_touch, product_upsert
+from fittingroom.products.services import (
+    product_external_id_check,
+    product_image_file_store,
+    product_touch,
+    product_upsert,
+)
 
 
 class CustomerImageFetchFailed(ApplicationError):
@@ -67,7 +72,7 @@ def api_tryon_create(
         account, shopper, request_shape.person, files, keep_for_days=request_shape.keep_for_days
     )
     try:
-        return _commit(account, shopper, person_image, referenced, request_shape)
+        return _commit(account, shopper, person_image, referenced, request_shape, files)
     # A refusal (no credit left after all, product gone): the photo stored for this call goes.
     # Anything else may come after the commit (the enqueue), when the photo is in use.
     except ApplicationError:
@@ -83,12 +88,13 @@ def _commit(
     person_image: PersonImage,
     referenced: Product | None,
     request_shape: TryOnRequest,
+    files: Mapping[str, UploadedFile],
 ) -> tuple[Generation, str]:
     spec = request_shape.product
     # Rows are locked in one order on every path, the product's before the account's (the
     # credit): a reference call charging first and touching the product second would deadlock
     # against an inline call that upserts the same product and then charges.
-    product = referenced or _product_write(account, spec)
+    product = referenced or _product_write(account, spec, files)
     if not product_touch(product=product):  # deleted since it was read
         raise _at(ProductNotFound(), spec)
     generation = generation_create(
@@ -99,6 +105,7 @@ def _commit(
         catalog_source=INLINE_SOURCE,
         watermark=request_shape.watermark,
         keep_for_days=request_shape.keep_for_days,
+        photo_path=f"{request_shape.person.path}.{request_shape.person.kind}",
     )
     return generation, product.external_id
 
@@ -123,17 +130,47 @@ def _product_precheck(account: Account, spec: ProductSpec) -> Product | None:
     return None
 
 
-def _product_write(account: Account, spec: ProductSpec) -> Product:
+def _product_write(
+    account: Account, spec: ProductSpec, files: Mapping[str, UploadedFile]
+) -> Product:
     named = spec.external_id is not None
+    refs, roles = product_images_resolve(account=account, spec=spec, files=files)
     product, _created = product_upsert(
         account=account,
         external_id=spec.external_id,
         title=spec.title or "",
         description=spec.description or "",
-        images=spec.images or [],
+        images=refs,
+        image_roles=roles,
+        metadata=spec.metadata,
         kind=Product.Kind.INLINE if named else Product.Kind.ONE_SHOT,
     )
     return product
+
+
+def product_images_resolve(
+    *, account: Account, spec: ProductSpec, files: Mapping[str, UploadedFile]
+) -> tuple[list[str], list[str | None]]:
+    """The product's image references and roles: URLs as sent, files (`fileKey`) stored.
+    Raises MULTIPART_FILE_NOT_FOUND, FILE_TOO_LARGE or INVALID_IMAGE at the image's path."""
+    refs: list[str] = []
+    for image in spec.images or []:
+        if image.url is not None:
+            refs.append(image.url)
+            continue
+        upload = files.get(image.file_key or "")
+        if upload is None:
+            detail = {"path": image.path, "message": f"No file part named {image.file_key!r}."}
+            raise MultipartFileNotFound(details=[detail])
+        try:
+            if upload.size is not None and upload.size > settings.UPLOAD_MAX_BYTES:
+                raise FileTooLarge()
+            upload.seek(0)
+            refs.append(product_image_file_store(account=account, content=upload.read()))
+        except ApplicationError as error:
+            error.details = [{"path": image.path, "message": error.message}]
+            raise
+    return refs, [image.role for image in spec.images or []]
 
 
 def _at(error: ApplicationError, spec: ProductSpec) -> ApplicationError:

@@ -2,7 +2,7 @@
 
 from django.urls import path, register_converter
 
-from fittingroom.api import apis, products, tryon
+from fittingroom.api import apis, products, sync, tryon
 from fittingroom.api.idempotency import idempotent
 
 
@@ -25,6 +25,7 @@ register_converter(OpaqueIdConverter, "opaque")
 urlpatterns = [
     path("images/upload", idempotent(apis.ImageUploadApi.as_view())),
     path("try-on", idempotent(tryon.TryOnCreateApi.as_view())),
+    path("try-on/sync", sync.tryon_sync_view),
     path("generations", apis.GenerationListApi.as_view()),
     path("generations/<str:generation_id>", apis.GenerationDetailApi.as_view()),
     path("products", products.ProductListCreateApi.as_view()),

@@ -116,7 +116,9 @@ def _from_drf(exc: drf_exceptions.APIException) -> ApplicationError:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF's EXCEPTION_HANDLER: renders ApplicationError and DRF's own errors alike.
 
-    A view may carry `error_extra` (e.g. the proxy's `{"jobId": None}`) merged into error bodies.
+    A view may carry `error_extra` (e.g. the proxy's `{"jobId": None}`) merged into error bodies,
+    and `unexpected_error`, the ApplicationError an unexpected failure is answered with (logged
+    in full) instead of a bare 500.
     """
     if isinstance(exc, Http404):
         exc = NotFound()
@@ -127,10 +129,13 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, BACKING_SERVICE_ERRORS):
         logger.warning("backing service unavailable: %r", exc)
         exc = ServiceUnavailable(headers={"Retry-After": "2"})
+    view = context.get("view")
+    if not isinstance(exc, ApplicationError) and getattr(view, "unexpected_error", None):
+        logger.error("unexpected failure in %s", type(view).__name__, exc_info=exc)
+        exc = view.unexpected_error()
     if not isinstance(exc, ApplicationError):
         return None
     set_rollback()
-    view = context.get("view")
     body = {**getattr(view, "error_extra", {}), **error_body(exc)}
     return Response(body, status=exc.status, headers=exc.headers)
 

@@ -65,6 +65,9 @@ class Generation(models.Model):
     credit_charged = models.BooleanField(default=False)
     counts_toward_limit = models.BooleanField(default=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
+    # COMPLETED at creation from an earlier identical try-on's result (services/reuse.py):
+    # no engine call, no charge, no weekly-limit slot.
+    reused = models.BooleanField(default=False)
     # An operator's retry of a FAILED generation is a new generation pointing here; one-to-one,
     # so a failed generation is retried at most once whoever clicks twice.
     retry_of = models.OneToOneField(

@@ -28,6 +28,7 @@ STATUS_FIELDS = (
     "result_image",
     "error_code",
     "error_message",
+    "reused",
     "created_at",
     "updated_at",
 )

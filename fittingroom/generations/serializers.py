@@ -13,6 +13,9 @@ class GenerationStatusSerializer(serializers.Serializer):
     resultImageUrl = serializers.SerializerMethodField()
     errorCode = serializers.SerializerMethodField()
     errorMessage = serializers.SerializerMethodField()
+    reused = serializers.BooleanField(
+        help_text="True: answered at once from an identical earlier try-on, free of charge."
+    )
     createdAt = serializers.DateTimeField(source="created_at")
     updatedAt = serializers.DateTimeField(source="updated_at")
 

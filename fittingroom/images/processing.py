@@ -17,6 +17,9 @@ import numpy as np
 import pillow_heif
 from PIL import ExifTags, Image, ImageCms
 
+from fittingroom.images.hdr import hdr_to_sdr, is_hdr
+from fittingroom.images.quality import PhotoCheck, photo_check
+
 ACCEPTED_FORMATS = ("JPEG", "PNG", "WEBP", "HEIF")
 MIN_SIDE = 64
 PNG_BOMB_MIN_PIXELS = 12_000_000  # under this, a full decode takes < 1 s here
@@ -59,9 +62,71 @@ class NormalizedImage:
     height: int
 
 
+@dataclass(frozen=True)
+class ProcessedPhoto:
+    jpeg: bytes
+    width: int
+    height: int
+    check: PhotoCheck  # faces in pixels of the stored (cropped) image
+
+
+CROP_RATIO = 4 / 5  # width / height, Genlook's framing for try-ons
+
+
 def normalize_photo(source: BinaryIO, *, max_side: int, max_pixels: int) -> NormalizedImage:
     """Open, check, orient, convert to sRGB, downscale to `max_side` and re-encode as JPEG
     without metadata. Raises ImageRejected for anything that is not a sound, accepted image."""
+    image = _normalized(source, max_side=max_side, max_pixels=max_pixels)
+    return NormalizedImage(jpeg=_jpeg(image), width=image.width, height=image.height)
+
+
+def process_photo(
+    source: BinaryIO, *, max_side: int, max_pixels: int, crop: bool = True
+) -> ProcessedPhoto:
+    """`normalize_photo`, then the photo check and, with `crop`, a 4:5 crop centred on the
+    person (no person found: the framing is kept). Raises ImageRejected."""
+    image = _normalized(source, max_side=max_side, max_pixels=max_pixels)
+    pixels = np.asarray(image)
+    check = photo_check(pixels)
+    if crop and check.faces:
+        box = crop_box(image.width, image.height, check.faces[0])
+        if (box[2] - box[0], box[3] - box[1]) != image.size:
+            image = Image.fromarray(pixels[box[1] : box[3], box[0] : box[2]])
+            check = PhotoCheck(faces=_faces_within(check, box), issues=check.issues)
+    return ProcessedPhoto(jpeg=_jpeg(image), width=image.width, height=image.height, check=check)
+
+
+def crop_box(width: int, height: int, face) -> tuple[int, int, int, int]:
+    """The largest 4:5 box in the image, centred on the face across and with the face in its
+    upper third (the body hangs below it), moved inside the image where it would leave it.
+    Within 2 % of 4:5 already: the whole image."""
+    if abs(width / height - CROP_RATIO) < 0.02 * CROP_RATIO:
+        return (0, 0, width, height)
+    box_w, box_h = min(width, round(height * CROP_RATIO)), min(height, round(width / CROP_RATIO))
+    left = round(face.x + face.width / 2 - box_w / 2)
+    top = round(face.y + face.height / 2 - box_h / 3)
+    left, top = min(max(0, left), width - box_w), min(max(0, top), height - box_h)
+    return (left, top, left + box_w, top + box_h)
+
+
+def _faces_within(check: PhotoCheck, box: tuple[int, int, int, int]) -> list:
+    left, top, right, bottom = box
+    moved = []
+    for face in check.faces:
+        x, y = max(face.x, left), max(face.y, top)
+        x2, y2 = min(face.x + face.width, right), min(face.y + face.height, bottom)
+        if x2 > x and y2 > y:
+            moved.append(type(face)(x - left, y - top, x2 - x, y2 - y, face.confidence))
+    return moved
+
+
+def _jpeg(image: Image.Image) -> bytes:
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=90)
+    return out.getvalue()
+
+
+def _normalized(source: BinaryIO, *, max_side: int, max_pixels: int) -> Image.Image:
     image = _open(source, max_pixels=max_pixels)
     try:
         if image.format == "HEIF" and image.mode == "RGB":
@@ -72,9 +137,7 @@ def normalize_photo(source: BinaryIO, *, max_side: int, max_pixels: int) -> Norm
         raise ImageRejected("The image is damaged or truncated.") from error
     if min(image.size) < MIN_SIDE:
         raise ImageRejected(f"The image is too small (at least {MIN_SIDE} px a side).")
-    out = io.BytesIO()
-    image.save(out, format="JPEG", quality=90)
-    return NormalizedImage(jpeg=out.getvalue(), width=image.width, height=image.height)
+    return image
 
 
 def _upright(image: Image.Image, max_side: int) -> Image.Image:
@@ -97,10 +160,25 @@ def _heif_upright(source: BinaryIO, max_side: int) -> Image.Image:
     36 MB of a 12 MP photo (an upload's peak: 73 MB this way, 131 MB through Pillow). libheif
     has turned it upright already (the irot/imir boxes, which HEIF puts above the EXIF tag)."""
     source.seek(0)
-    heif = pillow_heif.open_heif(source, convert_hdr_to_8bit=True)
+    heif = pillow_heif.open_heif(source, convert_hdr_to_8bit=False)
     frame = heif[heif.primary_index]
-    icc = frame.info.get("icc_profile")
-    return _to_srgb(_shrink_and_turn(np.asarray(frame), max_side, 1), icc)
+    icc, nclx = frame.info.get("icc_profile"), frame.info.get("nclx_profile")
+    pixels = np.asarray(frame)
+    if pixels.dtype != np.uint8:  # 10 or 12 bits: shrunk first, tone-mapped if HDR
+        pixels = _shrink(pixels, max_side)
+        if is_hdr(nclx):
+            return Image.fromarray(hdr_to_sdr(pixels, nclx))  # sRGB now: its ICC no longer applies
+        pixels = (pixels >> 8).astype(np.uint8)
+    return _to_srgb(_shrink_and_turn(pixels, max_side, 1), icc)
+
+
+def _shrink(pixels: np.ndarray, max_side: int) -> np.ndarray:
+    height, width = pixels.shape[:2]
+    scale = max_side / max(width, height)
+    if scale >= 1.0:
+        return pixels
+    size = (max(1, round(width * scale)), max(1, round(height * scale)))
+    return cv2.resize(pixels, size, interpolation=cv2.INTER_AREA)
 
 
 def _shrink_and_turn(pixels: np.ndarray, max_side: int, orientation: int) -> Image.Image:

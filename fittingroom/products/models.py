@@ -16,7 +16,12 @@ class Product(models.Model):
     kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.INLINE)
     title = models.CharField(max_length=255, blank=True)
     description = models.TextField(blank=True)
-    images = models.JSONField(default=list, help_text="Image URLs, the first is tried on.")
+    images = models.JSONField(
+        default=list,
+        help_text="Image URLs (or `file:` names of images sent as files); the first is tried on.",
+    )
+    image_roles = models.JSONField(default=list, blank=True, help_text="Each image's role or null.")
+    metadata = models.JSONField(null=True, blank=True)
     category = models.CharField(max_length=32, default="tops")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -5,12 +5,18 @@ A product lives from its last use: named ("inline") products for 15 days, one-sh
 so editing or deleting a product never changes a past generation.
 """
 
+import hashlib
+import io
 import re
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.validators import URLValidator
 from django.utils import timezone
+from PIL import Image
 
 from fittingroom.accounts.models import Account
 from fittingroom.catalog import ProductImagesRequired, ProductNotFound
@@ -24,6 +30,7 @@ ONE_SHOT_PREFIX = "_anon_"
 MAX_IMAGES = 5
 MAX_IMAGE_URL_LENGTH = 2048
 LIFETIMES = {Kind.INLINE: timedelta(days=15), Kind.ONE_SHOT: timedelta(days=7)}
+FILE_REF_PREFIX = "file:"  # an image sent as a multipart file, kept in our storage
 
 # Category guesses, tried on the title first and then on the description: a shirt described
 # as "great with jeans" is still a top. Within one text, a "shirt dress" is a dress.
@@ -71,6 +78,8 @@ def product_images_problems(images: list) -> list[tuple[int | None, str]]:
 def _is_image_url(url: object) -> bool:
     if not isinstance(url, str) or len(url) > MAX_IMAGE_URL_LENGTH:
         return False
+    if url.startswith(FILE_REF_PREFIX):
+        return True
     try:
         _image_url_validator(url)
     except ValidationError:
@@ -109,6 +118,8 @@ def product_upsert(
     description: str,
     images: list[str],
     kind: Product.Kind = Kind.INLINE,
+    image_roles: list[str | None] | None = None,
+    metadata: dict | None = None,
 ) -> tuple[Product, bool]:
     """Create the account's product, or replace its fields if the external id exists (an expired
     one not yet purged included). One-shot products always get a new `_anon_` id (pass None).
@@ -132,6 +143,8 @@ def product_upsert(
         "title": title[:255],
         "description": description,
         "images": list(images),
+        "image_roles": list(image_roles or [None] * len(images)),
+        "metadata": metadata,
         "category": product_category_guess(title=title, description=description),
         "expires_at": timezone.now() + LIFETIMES[kind],
     }
@@ -156,11 +169,14 @@ def product_touch(*, product: Product) -> bool:
 
 def product_delete(*, account: Account, external_id: str) -> None:
     """Delete the account's live product. Raises PRODUCT_NOT_FOUND when there is none."""
-    deleted, _ = Product.objects.filter(
+    products = Product.objects.filter(
         account=account, external_id=external_id, expires_at__gt=timezone.now()
-    ).delete()
+    )
+    images = [ref for refs in products.values_list("images", flat=True) for ref in refs]
+    deleted, _ = products.delete()
     if not deleted:
         raise ProductNotFound()
+    garment_files_release(refs=images)
 
 
 def products_expire(*, batch_size: int = 1000) -> int:
@@ -173,5 +189,43 @@ def products_expire(*, batch_size: int = 1000) -> int:
     if not expired:
         return 0
     # Re-checked at delete time: a product touched since the read stays.
-    deleted, _ = Product.objects.filter(id__in=expired, expires_at__lte=timezone.now()).delete()
+    going = Product.objects.filter(id__in=expired, expires_at__lte=timezone.now())
+    images = [ref for refs in going.values_list("images", flat=True) for ref in refs]
+    deleted, _ = going.delete()
+    garment_files_release(refs=images)
     return deleted
+
+
+def garment_files_release(*, refs: list[str]) -> None:
+    """Delete the kept files among `refs` that no product names any more and no unfinished
+    generation still has to render (a finished one keeps its own result, not the garment)."""
+    from fittingroom.generations.models import Generation
+
+    unfinished = (Generation.Status.PENDING, Generation.Status.PROCESSING)
+    for ref in {ref for ref in refs if ref.startswith(FILE_REF_PREFIX)}:
+        if Product.objects.filter(images__icontains=ref).exists():
+            continue
+        if Generation.objects.filter(garment_image_ref=ref, status__in=unfinished).exists():
+            continue  # the periodic sweep tries again when the product's successors expire
+        default_storage.delete(ref.removeprefix(FILE_REF_PREFIX))
+
+
+def product_image_file_store(*, account: Account, content: bytes) -> str:
+    """Keep a garment image sent as a file: checked, re-encoded as PNG (nothing but pixels is
+    kept), named by its content so the same file sent again is stored once. Returns its
+    `file:` reference. Raises INVALID_IMAGE."""
+    from fittingroom.images.services import InvalidImage
+
+    try:
+        with Image.open(io.BytesIO(content), formats=("JPEG", "PNG", "WEBP")) as image:
+            if image.width * image.height > settings.UPLOAD_MAX_PIXELS:
+                raise InvalidImage("The image has too many pixels.")
+            pixels = image.convert("RGBA")
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as error:
+        raise InvalidImage("The product image is not a JPEG, PNG or WebP image.") from error
+    out = io.BytesIO()
+    pixels.save(out, format="PNG")
+    name = f"garments/{account.id}/{hashlib.sha256(out.getvalue()).hexdigest()}.png"
+    if not default_storage.exists(name):
+        default_storage.save(name, ContentFile(out.getvalue()))
+    return FILE_REF_PREFIX + name

@@ -59,6 +59,7 @@ class MerchantSettingsOutputSerializer(serializers.Serializer):
     usage = UsageSerializer(source="*")
     shopperWeeklyLimit = serializers.IntegerField(source="shopper_weekly_limit")
     watermarkEnabled = serializers.BooleanField(source="watermark_enabled")
+    resultReuseEnabled = serializers.BooleanField(source="result_reuse_enabled")
     hasWatermarkLogo = serializers.BooleanField(source="has_watermark_logo")
     widgetProductTag = serializers.CharField(source="widget_product_tag")
     themeEditorUrl = serializers.CharField(source="theme_editor_url")
@@ -89,6 +90,7 @@ class MerchantSettingsApi(MerchantApi):
             min_value=SHOPPER_WEEKLY_LIMIT_MIN, max_value=SHOPPER_WEEKLY_LIMIT_MAX, required=False
         )
         watermarkEnabled = serializers.BooleanField(required=False)
+        resultReuseEnabled = serializers.BooleanField(required=False)
         widgetProductTag = serializers.CharField(
             max_length=WIDGET_PRODUCT_TAG_MAX, allow_blank=True, required=False
         )
@@ -104,6 +106,7 @@ class MerchantSettingsApi(MerchantApi):
             shop=self.shop(request),
             shopper_weekly_limit=values.get("shopperWeeklyLimit"),
             watermark_enabled=values.get("watermarkEnabled"),
+            result_reuse_enabled=values.get("resultReuseEnabled"),
             widget_product_tag=values.get("widgetProductTag"),
         )
         return self.settings_response(shop)

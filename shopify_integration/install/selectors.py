@@ -30,6 +30,7 @@ class MerchantSettings:
     free_allowance: int | None  # free try-ons per period without a plan; None: on a plan
     shopper_weekly_limit: int
     watermark_enabled: bool
+    result_reuse_enabled: bool
     has_watermark_logo: bool
     widget_product_tag: str
     theme_editor_url: str
@@ -58,6 +59,7 @@ def merchant_settings_get(*, shop: Shop) -> MerchantSettings:
         else (settings.FREE_MONTHLY_ALLOWANCE),
         shopper_weekly_limit=account.shopper_weekly_limit,
         watermark_enabled=account.watermark_enabled,
+        result_reuse_enabled=account.result_reuse_enabled,
         has_watermark_logo=bool(account.watermark_logo),
         widget_product_tag=shop.widget_product_tag,
         theme_editor_url=theme_editor_url(shop=shop),

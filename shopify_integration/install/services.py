@@ -153,6 +153,7 @@ def merchant_settings_update(
     shopper_weekly_limit: int | None = None,
     watermark_enabled: bool | None = None,
     widget_product_tag: str | None = None,
+    result_reuse_enabled: bool | None = None,
 ) -> Shop:
     """Change the settings that were given (None leaves one as it is). Raises VALIDATION_FAILED."""
     problems = _settings_problems(shopper_weekly_limit, widget_product_tag)
@@ -163,7 +164,11 @@ def merchant_settings_update(
         account.shopper_weekly_limit = shopper_weekly_limit
     if watermark_enabled is not None:
         account.watermark_enabled = watermark_enabled
-    account.save(update_fields=["shopper_weekly_limit", "watermark_enabled"])
+    if result_reuse_enabled is not None:
+        account.result_reuse_enabled = result_reuse_enabled
+    account.save(
+        update_fields=["shopper_weekly_limit", "watermark_enabled", "result_reuse_enabled"]
+    )
     if widget_product_tag is not None:
         shop.widget_product_tag = widget_product_tag.strip()
         shop.save(update_fields=["widget_product_tag", "updated_at"])

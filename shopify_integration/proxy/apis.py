@@ -15,10 +15,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from fittingroom.api.schema import RETRY_AFTER, JobErrorSerializer, error_responses
-from fittingroom.core.errors import RateLimited
+from fittingroom.core.errors import ApplicationError, RateLimited
 from fittingroom.core.storage import signed_file_url
 from fittingroom.generations.selectors import generation_get, generation_typical_seconds
 from fittingroom.generations.serializers import GenerationStatusSerializer
+from fittingroom.images.direct import direct_upload_complete, direct_upload_prepare
+from fittingroom.images.serializers import PhotoCheckSerializer
 from fittingroom.images.services import person_image_upload, upload_size_check
 from fittingroom.limits.shoppers import VISITOR_ID_PATTERN, Shopper
 from shopify_integration.identifiers import PRODUCT_GID_REGEX, VARIANT_GID_REGEX
@@ -43,11 +45,33 @@ class ProxyApi(APIView):
     def proxy(self, request: Request) -> ProxyContext:
         return request.auth
 
+    def upload_rate_check(self, request: Request) -> None:
+        """Uploads per shop and address (prepare-upload and upload-image share the budget)."""
+        context = self.proxy(request)
+        if is_ratelimited(
+            request._request,
+            group="proxy-upload",
+            increment=True,
+            key=lambda group, req: f"{context.shop.domain}:{context.ip}",
+            rate=settings.UPLOAD_RATE_LIMIT,
+        ):
+            raise RateLimited("Too many uploads. Try again later.", headers={"Retry-After": "60"})
+
     def shopper(self, request: Request, visitor_id: str | None) -> Shopper:
         context = self.proxy(request)
         return Shopper.identify(
             customer_id=context.customer_id, visitor_id=visitor_id, ip=context.ip
         )
+
+
+class ProxyUploadedImageSerializer(PhotoCheckSerializer):
+    """The seed's `{fileId, fileUrl}` and the photo check (Genlook's upload-complete answer)."""
+
+    fileId = serializers.CharField(source="id")
+    fileUrl = serializers.SerializerMethodField()
+
+    def get_fileUrl(self, image) -> str:
+        return signed_file_url(image.image.name)
 
 
 class ProxyImageUploadApi(ProxyApi):
@@ -68,29 +92,14 @@ class ProxyImageUploadApi(ProxyApi):
         },
         parameters=[RETRY_AFTER],
         responses={
-            201: inline_serializer(
-                "ProxyImageUpload",
-                {
-                    "fileId": serializers.CharField(),
-                    "fileUrl": serializers.CharField(),
-                    "imageWidth": serializers.IntegerField(),
-                    "imageHeight": serializers.IntegerField(),
-                },
-            ),
+            201: ProxyUploadedImageSerializer,
             **error_responses(400, 403, 404, 413, 415, 429),
         },
     )
     def post(self, request: Request) -> Response:
         upload_size_check(declared_bytes=int(request.META.get("CONTENT_LENGTH") or 0))
         context = self.proxy(request)
-        if is_ratelimited(
-            request._request,
-            group="proxy-upload",
-            increment=True,
-            key=lambda group, req: f"{context.shop.domain}:{context.ip}",
-            rate=settings.UPLOAD_RATE_LIMIT,
-        ):
-            raise RateLimited("Too many uploads. Try again later.", headers={"Retry-After": "60"})
+        self.upload_rate_check(request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         image = person_image_upload(
@@ -98,20 +107,72 @@ class ProxyImageUploadApi(ProxyApi):
             shopper=self.shopper(request, data.validated_data.get("visitorId")),
             upload=request.FILES.get("file"),
         )
-        return Response(
-            {
-                "fileId": image.id,
-                "fileUrl": signed_file_url(image.image.name),
-                "imageWidth": image.width,
-                "imageHeight": image.height,
-            },
-            status=201,
+        return Response(ProxyUploadedImageSerializer(image).data, status=201)
+
+
+class ProxyPrepareUploadApi(ProxyApi):
+    """Step 1 of the direct upload: where to PUT the photo, and the key to complete it with."""
+
+    @extend_schema(
+        operation_id="proxy_prepare_upload",
+        summary="Prepare a direct upload",
+        request=None,
+        parameters=[RETRY_AFTER],
+        responses={
+            200: inline_serializer(
+                "ProxyPreparedUpload",
+                {
+                    "uploadUrl": serializers.CharField(
+                        help_text="PUT the raw photo here (Content-Type: "
+                        "application/octet-stream, at most 20 MB) within 10 minutes."
+                    ),
+                    "uploadKey": serializers.CharField(
+                        help_text="Single-use; for upload-complete."
+                    ),
+                },
+            ),
+            **error_responses(403, 404, 429),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        self.upload_rate_check(request)
+        upload, url = direct_upload_prepare(account=self.proxy(request).shop.account)
+        return Response({"uploadUrl": url, "uploadKey": upload.key})
+
+
+class ProxyUploadCompleteApi(ProxyApi):
+    """Step 3 of the direct upload: process the photo PUT to `uploadUrl` (as upload-image)."""
+
+    class InputSerializer(serializers.Serializer):
+        uploadKey = serializers.CharField(max_length=64)
+        visitorId = serializers.RegexField(VISITOR_ID, required=False)
+
+    @extend_schema(
+        operation_id="proxy_upload_complete",
+        summary="Complete a direct upload",
+        request=InputSerializer,
+        responses={201: ProxyUploadedImageSerializer, **error_responses(400, 403, 404, 413)},
+    )
+    def post(self, request: Request) -> Response:
+        data = self.InputSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        image = direct_upload_complete(
+            account=self.proxy(request).shop.account,
+            shopper=self.shopper(request, data.validated_data.get("visitorId")),
+            upload_key=data.validated_data["uploadKey"],
         )
+        return Response(ProxyUploadedImageSerializer(image).data, status=201)
+
+
+class CreationFailed(ApplicationError):
+    code, status = "CREATION_FAILED", 500
+    message = "The try-on could not be created. Nothing was charged; try again."
 
 
 class ProxyFittingRoomApi(ProxyApi):
     # The seed's shape for a blocked request: {jobId: null, message, code}.
     error_extra = {"jobId": None}
+    unexpected_error = CreationFailed
 
     class InputSerializer(serializers.Serializer):
         userImageId = serializers.CharField(max_length=64)
@@ -131,7 +192,20 @@ class ProxyFittingRoomApi(ProxyApi):
                 {"jobId": serializers.CharField(), "message": serializers.CharField()},
             ),
             **error_responses(
-                400, 401, 402, 403, 404, 415, 429, 503, serializer=JobErrorSerializer
+                400,
+                401,
+                402,
+                403,
+                404,
+                415,
+                429,
+                500,
+                503,
+                serializer=JobErrorSerializer,
+                descriptions={
+                    400: "`PHOTO_REJECTED` (the photo's issues in `details`) or validation.",
+                    500: "`CREATION_FAILED`: the job could not be created; nothing was charged.",
+                },
             ),
         },
     )

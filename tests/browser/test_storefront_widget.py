@@ -158,3 +158,56 @@ def test_a_french_shop_shows_french_text(page, demo_site):
     assert page.locator(".fr-title").inner_text() == "Essayer Classic Crew T-shirt"
     assert "supprimée après 7 jours" in page.locator(DIALOG).inner_text()
     assert re.search(r"Choisir une photo", page.locator("[data-act=gallery]").inner_text())
+
+
+def test_a_too_dark_photo_is_explained_in_the_shops_language_before_any_try_on(
+    page, demo_site, tmp_path
+):
+    import numpy as np
+    from PIL import Image
+
+    from tests.fittingroom.images.photo_corpus import person_photo
+
+    dark = tmp_path / "dark.jpg"
+    pixels = np.asarray(person_photo((900, 1125), person_height=0.6)).astype(np.float32) * 0.14
+    Image.fromarray(pixels.astype(np.uint8)).save(dark, quality=90)
+    open_widget(page, demo_site + TSHIRT + "?locale=fr")
+
+    page.locator(".fr-consent").check()
+    page.locator(".fr-input-gallery").set_input_files(dark)
+
+    message = page.locator("section[data-step=error]")
+    message.wait_for(state="visible", timeout=30_000)
+    assert "trop sombre" in message.inner_text()
+    assert page.locator(DIALOG).get_attribute("data-error") == "PHOTO_TOO_DARK"
+    assert message.locator(".fr-primary").get_attribute("data-act") == "another"
+    assert not Generation.objects.exists()  # no try-on was asked for, nothing charged
+
+
+def test_a_photo_the_browser_cannot_shrink_goes_straight_to_storage(page, storefront, tmp_path):
+    """A HEIC (Chromium cannot decode it) over 4 MB: prepare-upload, PUT, upload-complete."""
+    import numpy as np
+    import pillow_heif
+
+    from tests.fittingroom.images.photo_corpus import person_photo
+
+    photo = np.asarray(person_photo((2400, 3000), person_height=0.6)).astype(np.int16)
+    grain = np.random.default_rng(1).integers(-40, 40, photo.shape, dtype=np.int16)
+    pixels = np.clip(photo + grain, 0, 255).astype(np.uint8)
+    heic = tmp_path / "big.heic"
+    pillow_heif.from_bytes(mode="RGB", size=(2400, 3000), data=pixels.tobytes()).save(
+        heic, quality=100
+    )
+    assert heic.stat().st_size > 4 * 1024 * 1024
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(f"{request.method} {request.url}"))
+    open_widget(page, storefront + TSHIRT)
+
+    page.locator(".fr-consent").check()
+    page.locator(".fr-input-gallery").set_input_files(heic)
+
+    page.locator(".fr-result").wait_for(state="visible", timeout=60_000)
+    assert any("prepare-upload" in line for line in requests)
+    assert any(line.startswith("PUT ") and "/uploads/" in line for line in requests)
+    assert any("upload-complete" in line for line in requests)
+    assert not any("upload-image" in line for line in requests)

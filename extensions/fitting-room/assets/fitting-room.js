@@ -50,6 +50,12 @@
       e_product: "This product cannot be tried on right now.",
       e_noPerson:
         "We could not find a person facing the camera. Please use a photo of yourself from the front, waist up.",
+      e_dark: "This photo is too dark. Please take one in better light.",
+      e_bright: "This photo is too bright. Please avoid strong light on you or behind you.",
+      e_blurry: "This photo is blurred. Please hold still and let the camera focus.",
+      e_people: "Several people are in this photo. Please use a photo of you alone.",
+      e_far: "You are too far away in this photo. Please step closer or crop it.",
+      e_small: "This photo is too small. Please choose a larger one.",
       e_content: "This photo cannot be used. Please choose another one.",
       e_slow: "The try-on service is busy. Please try again in a few minutes.",
       e_lost: "This try-on could not be found. Please try again.",
@@ -98,6 +104,12 @@
       e_product: "Ce produit ne peut pas être essayé pour le moment.",
       e_noPerson:
         "Nous n’avons trouvé personne face à l’objectif. Utilisez une photo de vous de face, jusqu’à la taille.",
+      e_dark: "Cette photo est trop sombre. Prenez-en une avec plus de lumière.",
+      e_bright: "Cette photo est trop claire. Évitez une lumière forte sur vous ou derrière vous.",
+      e_blurry: "Cette photo est floue. Restez immobile et laissez l’appareil faire la mise au point.",
+      e_people: "Il y a plusieurs personnes sur cette photo. Utilisez une photo de vous seul(e).",
+      e_far: "Vous êtes trop loin sur cette photo. Rapprochez-vous ou recadrez-la.",
+      e_small: "Cette photo est trop petite. Choisissez-en une plus grande.",
       e_content: "Cette photo ne peut pas être utilisée. Veuillez en choisir une autre.",
       e_slow: "Le service d’essayage est très sollicité. Réessayez dans quelques minutes.",
       e_lost: "Cet essayage est introuvable. Veuillez réessayer.",
@@ -146,6 +158,12 @@
       e_product: "Este producto no se puede probar ahora mismo.",
       e_noPerson:
         "No encontramos a nadie mirando a la cámara. Usa una foto tuya de frente, hasta la cintura.",
+      e_dark: "Esta foto está demasiado oscura. Hazla con más luz.",
+      e_bright: "Esta foto está demasiado clara. Evita una luz fuerte sobre ti o detrás de ti.",
+      e_blurry: "Esta foto está borrosa. Quédate quieto y deja que la cámara enfoque.",
+      e_people: "Hay varias personas en esta foto. Usa una foto en la que estés solo.",
+      e_far: "Estás demasiado lejos en esta foto. Acércate o recórtala.",
+      e_small: "Esta foto es demasiado pequeña. Elige una más grande.",
       e_content: "Esta foto no se puede usar. Elige otra.",
       e_slow: "El servicio de prueba está saturado. Inténtalo de nuevo en unos minutos.",
       e_lost: "No se encontró esta prueba. Inténtalo de nuevo.",
@@ -194,6 +212,12 @@
       e_product: "Dieses Produkt kann gerade nicht anprobiert werden.",
       e_noPerson:
         "Wir konnten keine Person erkennen, die in die Kamera schaut. Nimm ein Foto von vorn, bis zur Taille.",
+      e_dark: "Dieses Foto ist zu dunkel. Bitte mach eines bei besserem Licht.",
+      e_bright: "Dieses Foto ist zu hell. Bitte vermeide starkes Licht auf dir oder hinter dir.",
+      e_blurry: "Dieses Foto ist unscharf. Bitte halte still und lass die Kamera scharfstellen.",
+      e_people: "Auf diesem Foto sind mehrere Personen. Bitte nimm ein Foto, auf dem nur du bist.",
+      e_far: "Du bist auf diesem Foto zu weit weg. Bitte geh näher heran oder schneide es zu.",
+      e_small: "Dieses Foto ist zu klein. Bitte wähle ein größeres.",
       e_content: "Dieses Foto kann nicht verwendet werden. Bitte wähle ein anderes.",
       e_slow: "Der Anprobe-Dienst ist ausgelastet. Bitte versuche es in ein paar Minuten erneut.",
       e_lost: "Diese Anprobe wurde nicht gefunden. Bitte versuche es erneut.",
@@ -225,6 +249,17 @@
     PRODUCT_IMAGE_FETCH_FAILED: "e_product",
     VALIDATION_FAILED: "e_product",
     NO_PERSON_DETECTED: "e_noPerson",
+    PHOTO_NO_PERSON: "e_noPerson",
+    PHOTO_MULTIPLE_PEOPLE: "e_people",
+    PHOTO_PERSON_TOO_SMALL: "e_far",
+    PHOTO_TOO_DARK: "e_dark",
+    PHOTO_TOO_BRIGHT: "e_bright",
+    PHOTO_TOO_BLURRY: "e_blurry",
+    PHOTO_TOO_SMALL: "e_small",
+    PHOTO_REJECTED: "e_content",
+    CREATION_FAILED: "e_retry",
+    UPLOAD_NOT_FOUND: "e_retry",
+    UPLOAD_FILE_MISSING: "e_retry",
     CONTENT_REJECTED: "e_content",
     ENGINE_TIMEOUT: "e_slow",
     ENGINE_UNAVAILABLE: "e_slow",
@@ -236,6 +271,7 @@
   };
 
   var MAX_SIDE = 1536;
+  var DIRECT_BYTES = 4 * 1024 * 1024;
   var KEY_VISITOR = "fittingRoom.visitorId";
   var KEY_PHOTO = "fittingRoom.photo";
   var counter = 0;
@@ -297,7 +333,10 @@
     if ((!resets || isNaN(resets)) && retryAfter && /^\d+$/.test(retryAfter)) {
       resets = new Date(Date.now() + 1000 * Number(retryAfter));
     }
-    return new ApiError(body.code || (status >= 500 ? "ENGINE_UNAVAILABLE" : "UNKNOWN"), status, {
+    var code = body.code;
+    // A refused photo: say what to fix (its first issue), not just "refused".
+    if (code === "PHOTO_REJECTED" && body.details && body.details[0]) code = body.details[0].code;
+    return new ApiError(code || (status >= 500 ? "ENGINE_UNAVAILABLE" : "UNKNOWN"), status, {
       resetsAt: resets,
       message: body.message
     });
@@ -664,15 +703,37 @@
       });
   };
 
+  // Small photos go through the proxy in one request; larger ones (a HEIC the browser could
+  // not shrink) go straight to storage: prepare-upload, PUT, upload-complete.
   W.upload = function (blob, token) {
+    var self = this;
+    if (blob.size <= DIRECT_BYTES) return this.send("POST", this.base + "upload-image", blob, token);
+    return this.request("POST", "prepare-upload").then(function (slot) {
+      return self.send("PUT", slot.uploadUrl, blob, token).then(function () {
+        return self.request("POST", "upload-complete", { uploadKey: slot.uploadKey, visitorId: visitorId() });
+      });
+    }).then(checked);
+  };
+
+  // The upload's photo check: a photo with an issue stops here, before a try-on is spent.
+  function checked(json) {
+    if (json.quality && !json.quality.ok) throw new ApiError(json.quality.issues[0].code, 201);
+    return json.fileId;
+  }
+
+  W.send = function (method, url, blob, token) {
     var self = this;
     return new Promise(function (resolve, reject) {
       var xhr = new XMLHttpRequest();
-      var form = new FormData();
-      form.append("file", blob, blob.name || "photo.jpg");
-      form.append("visitorId", visitorId());
-      xhr.open("POST", self.base + "upload-image");
-      xhr.setRequestHeader("Accept", "application/json");
+      var form = blob;
+      if (method === "POST") {
+        form = new FormData();
+        form.append("file", blob, blob.name || "photo.jpg");
+        form.append("visitorId", visitorId());
+      }
+      xhr.open(method, url);
+      if (method === "PUT") xhr.setRequestHeader("Content-Type", "application/octet-stream");
+      else xhr.setRequestHeader("Accept", "application/json");
       xhr.upload.onprogress = function (event) {
         if (!event.lengthComputable || token !== self.token) return;
         var pct = Math.round((100 * event.loaded) / event.total);
@@ -685,8 +746,14 @@
         } catch (e) {
           /* not JSON: handled below */
         }
-        if (xhr.status === 201 && json && json.fileId) resolve(json.fileId);
-        else reject(errorFrom(xhr.status, json, xhr.getResponseHeader("Retry-After")));
+        if (method === "PUT" && xhr.status < 300) resolve();
+        else if (xhr.status === 201 && json && json.fileId) {
+          try {
+            resolve(checked(json));
+          } catch (e) {
+            reject(e);
+          }
+        } else reject(errorFrom(xhr.status, json, xhr.getResponseHeader("Retry-After")));
       };
       xhr.onerror = function () {
         reject(new ApiError("NETWORK", 0));
@@ -766,11 +833,13 @@
       text = this.t("e_imageWhy", { why: error.extra.message }); // the server says why
     } else text = this.t(key);
     this.errorText.textContent = text;
-    // Trying again cannot help when the limit is reached or the shop cannot take try-ons.
+    // Trying again cannot help when the limit is reached or the shop cannot take try-ons; with
+    // a photo the check refused, only another photo can.
     var final = key === "e_limit" || key === "e_unavailable";
+    var act = final ? "close" : /^PHOTO_/.test(code) ? "another" : "retry";
     var retry = this.steps.error.querySelector(".fr-primary");
-    retry.setAttribute("data-act", final ? "close" : "retry");
-    retry.textContent = this.t(final ? "close" : "retry");
+    retry.setAttribute("data-act", act);
+    retry.textContent = this.t(act);
     this.dialog.setAttribute("data-error", code);
     this.show("error");
   };

@@ -10,7 +10,9 @@ from fittingroom.catalog import Garment
 from fittingroom.engines.routing import engine_preferred
 from fittingroom.generations.dispatch import render_enqueue
 from fittingroom.generations.models import Generation
+from fittingroom.generations.services.reuse import generation_reuse, reusable_generation
 from fittingroom.images.models import PersonImage
+from fittingroom.images.services import person_image_usable_check
 from fittingroom.limits.services import shopper_limits_check
 from fittingroom.limits.shoppers import Shopper
 
@@ -28,13 +30,32 @@ def generation_create(
     catalog_source: str,
     watermark: bool = True,
     keep_for_days: int = DEFAULT_KEEP_FOR_DAYS,
+    photo_path: str = "userImageId",
 ) -> Generation:
-    """Check the shopper's weekly limits and the account's quota, insert the PENDING generation
-    and enqueue its rendering once the transaction commits.
+    """Check the photo, the shopper's weekly limits and the account's quota, insert the PENDING
+    generation and enqueue its rendering once the transaction commits.
 
-    All or nothing: RATE_LIMIT_EXCEEDED, QUOTA_EXCEEDED or INSUFFICIENT_CREDITS leave no row
-    and no charge.
+    All or nothing: PHOTO_REJECTED (first, before any limit is looked at), RATE_LIMIT_EXCEEDED,
+    QUOTA_EXCEEDED or INSUFFICIENT_CREDITS leave no row and no charge. An identical earlier
+    try-on's kept result answers at once, free (services/reuse.py).
     """
+    person_image_usable_check(person_image=person_image, path=photo_path)
+    source = reusable_generation(
+        account=account, person_image=person_image, garment=garment, watermark=watermark
+    )
+    if source is not None:
+        reused = generation_reuse(
+            source=source,
+            account=account,
+            shopper=shopper,
+            person_image=person_image,
+            garment=garment,
+            catalog_source=catalog_source,
+            watermark=watermark,
+            keep_for_days=keep_for_days,
+        )
+        if reused is not None:
+            return reused
     if account.kind == Account.Kind.SHOP:
         shopper_limits_check(account=account, shopper=shopper)
     now = timezone.now()

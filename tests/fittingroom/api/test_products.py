@@ -61,7 +61,7 @@ def test_posting_a_new_product_creates_it_with_201(api_client):
     assert (body["title"], body["category"], body["images"]) == (
         "Crew T-shirt",
         "tops",
-        TEE["images"],
+        [{"sourceUrl": url, "role": None, "order": i} for i, url in enumerate(TEE["images"])],
     )
     assert body["lastUsedAt"] is None
     product = Product.objects.get()

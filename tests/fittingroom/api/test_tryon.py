@@ -7,6 +7,7 @@ from pathlib import Path
 from threading import Barrier
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -552,6 +553,9 @@ def test_a_call_without_a_valid_api_key_is_unauthorized(client, db):
 def test_an_inline_try_on_renders_to_completed_and_the_product_is_then_referenced(
     api_client, person_image_id, garment_cdn
 ):
+    # Rendered twice, not answered from the first result (test_reuse.py covers that).
+    api_client.account.result_reuse_enabled = False
+    api_client.account.save(update_fields=["result_reuse_enabled"])
     item = {
         "externalId": "tee-navy",
         "title": "Classic Crew T-shirt",
@@ -678,3 +682,20 @@ def test_a_call_refused_after_its_download_deletes_the_photo_it_stored(
     assert PersonImage.objects.count() == 1
     stored = [path for path in Path(settings.MEDIA_ROOT).rglob("*") if path.is_file()]
     assert len(stored) == 1
+
+
+def test_a_repeated_api_try_on_is_reused_and_takes_one_credit(api_client, person_image_id):
+    body = try_on_body(person_image_id)
+    body["products"][0] |= {"images": ["https://cdn.shopify.com/s/files/tee.jpg"]}
+    first = api_client.try_on(body).json()["generationId"]
+    Generation.objects.filter(id=first).update(status=Generation.Status.COMPLETED)
+    Generation.objects.get(id=first).result_image.save("r.jpg", ContentFile(b"result"))
+
+    second = api_client.try_on(try_on_body(person_image_id))
+
+    assert second.status_code == 201, second.content
+    assert second.json()["status"] == "COMPLETED"
+    status = api_client.get(f"/v1/generations/{second.json()['generationId']}").json()
+    assert status["reused"] is True
+    api_client.account.refresh_from_db()
+    assert api_client.account.credit_balance == 9

@@ -55,7 +55,9 @@ def test_an_upload_answers_with_the_image_id_and_a_url_that_serves_it(api_client
 
     assert response.status_code == 201, response.content
     body = response.json()
-    assert set(body) == {"imageId", "imageUrl"}
+    assert set(body) == {
+        *("imageId", "imageUrl", "message", "imageWidth", "imageHeight", "faces", "quality")
+    }
     image = PersonImage.objects.get(id=body["imageId"])
     assert image.account == api_client.account
     assert image.shopper_key == "user:user-42"
@@ -143,6 +145,7 @@ def test_a_generation_of_the_account_is_described(api_client):
         "errorMessage": "The engine failed.",
         "productExternalId": "sku-1",
         "externalUserId": "user-42",
+        "reused": False,
         "createdAt": body["createdAt"],
         "updatedAt": body["updatedAt"],
     }

@@ -22,6 +22,13 @@ pytestmark = pytest.mark.django_db
 TSHIRT = "gid://shopify/Product/1001"
 
 
+@pytest.fixture(autouse=True)
+def _every_try_on_rendered(shop):
+    """The same photo for several shoppers: each try-on rendered, none answered by reuse."""
+    shop.account.result_reuse_enabled = False
+    shop.account.save(update_fields=["result_reuse_enabled"])
+
+
 def try_on(proxy: SignedProxyClient, person_jpeg: bytes, customer_id: str, *, render=True):
     shopper = proxy.as_(customer_id=customer_id)
     image_id = shopper.upload(person_jpeg).json()["fileId"]

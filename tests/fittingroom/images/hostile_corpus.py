@@ -164,12 +164,12 @@ def corpus() -> list[Hostile]:
             code=None,
             size=(1536, 1536),
         ),
-        Hostile("jpeg-zip-polyglot", person + zip_bytes(), code=None, size=(512, 512)),
+        Hostile("jpeg-zip-polyglot", person + zip_bytes(), code=None, size=(410, 512)),  # 4:5 crop
         Hostile(
             "jpeg-with-html-comment",
             encode(Image.open(io.BytesIO(person)), "JPEG", comment=b"<script>alert(1)</script>"),
             code=None,
-            size=(512, 512),
+            size=(410, 512),  # cropped to 4:5 around the person
         ),
         Hostile(
             "png-3000x3000-flat",

@@ -95,6 +95,17 @@ def test_a_patch_changes_the_given_settings_and_answers_with_all_of_them(client,
     assert shop.account.shopper_weekly_limit == 25 and not shop.account.watermark_enabled
 
 
+def test_the_merchant_turns_result_reuse_off_and_on(client, shop):
+    assert patch_settings(client, shop, {}).json()["resultReuseEnabled"] is True
+
+    body = patch_settings(client, shop, {"resultReuseEnabled": False}).json()
+
+    assert body["resultReuseEnabled"] is False
+    shop.account.refresh_from_db()
+    assert not shop.account.result_reuse_enabled
+    assert patch_settings(client, shop, {"resultReuseEnabled": True}).json()["resultReuseEnabled"]
+
+
 def test_a_patch_leaves_settings_it_does_not_name_alone(client, shop):
     patch_settings(client, shop, {"shopperWeeklyLimit": 7, "widgetProductTag": "tag"})
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from fittingroom.images.services import person_image_upload
 from fittingroom.limits.shoppers import Shopper
 from shopify_integration.models import Shop
-from tests.conftest import SignedProxyClient, image_bytes, make_shop
+from tests.conftest import PERSON_PHOTO, SignedProxyClient, make_shop
 
 pytestmark = pytest.mark.django_db
 QUOTA = 500
@@ -58,7 +58,7 @@ def test_check_credits_and_fitting_room_agree(client, installed, billing, used, 
     image = person_image_upload(
         account=account,
         shopper=Shopper(key="visitor:visitor-0001", ip="203.0.113.7"),
-        upload=SimpleUploadedFile("p.jpg", image_bytes(), content_type="image/jpeg"),
+        upload=SimpleUploadedFile("p.jpg", PERSON_PHOTO.read_bytes(), content_type="image/jpeg"),
     )
     Shop.objects.filter(id=shop.id).update(is_installed=installed)
     proxy = SignedProxyClient(client, shop=shop.domain)

@@ -199,3 +199,20 @@ def test_an_uninstalled_shop_creates_nothing(client, person_jpeg):
 
     assert response.status_code == 403
     assert not Generation.objects.exists()
+
+
+def test_an_unexpected_failure_answers_creation_failed_in_the_seeds_shape(
+    proxy, uploaded_image, shop, monkeypatch
+):
+    def broken(**kwargs):  # a fault injected where the job is inserted
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr("shopify_integration.services.generation_create", broken)
+
+    response = try_on(proxy, uploaded_image)
+
+    assert response.status_code == 500
+    body = response.json()
+    assert (body["jobId"], body["code"]) == (None, "CREATION_FAILED")
+    assert "disk" not in body["message"]
+    assert not Generation.objects.exists()

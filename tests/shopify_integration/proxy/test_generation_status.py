@@ -36,6 +36,7 @@ def test_a_new_job_reads_pending_without_a_result(proxy, uploaded_image):
         "resultImageUrl",
         "errorCode",
         "errorMessage",
+        "reused",
         "createdAt",
         "updatedAt",
     }

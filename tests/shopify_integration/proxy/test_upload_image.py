@@ -23,7 +23,9 @@ def test_it_stores_a_normalised_jpeg_and_answers_with_its_id_url_and_size(proxy,
     assert response.status_code == 201
     body = response.json()
     assert body["fileId"].startswith("file_")
-    assert (body["imageWidth"], body["imageHeight"]) == (512, 512)
+    assert (body["imageWidth"], body["imageHeight"]) == (410, 512)  # 4:5 around the person
+    assert body["message"] == "Image processed successfully"
+    assert body["quality"] == {"ok": True, "issues": []} and len(body["faces"]) == 1
     stored = PersonImage.objects.get(id=body["fileId"])
     assert stored.shopper_key == "visitor:visitor-0001"
     assert len(stored.sha256) == 64
