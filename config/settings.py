@@ -255,8 +255,9 @@ ENGINE_BREAKER_OPEN_SECONDS = env_int("ENGINE_BREAKER_OPEN_SECONDS", 30, minimum
 ENGINE_WEBHOOK_SECRET = env_str("ENGINE_WEBHOOK_SECRET", FASHN_WEBHOOK_SECRET)
 # FASHN: predictions at once per key (a plan's figure; 429 ConcurrencyLimitExceeded above),
 # status calls per 10 s per key (FASHN documents 50), and the documented request options.
-FASHN_MAX_CONCURRENT = env_int("FASHN_MAX_CONCURRENT", 6, minimum=1)
-FASHN_STATUS_REQUESTS_PER_10S = env_int("FASHN_STATUS_REQUESTS_PER_10S", 50, minimum=1)
+# 0 lifts either limit (a provider account, or an emulator, that has none).
+FASHN_MAX_CONCURRENT = env_int("FASHN_MAX_CONCURRENT", 6, minimum=0)
+FASHN_STATUS_REQUESTS_PER_10S = env_int("FASHN_STATUS_REQUESTS_PER_10S", 50, minimum=0)
 FASHN_MODERATION_LEVEL = env_str("FASHN_MODERATION_LEVEL", "permissive")
 FASHN_GARMENT_PHOTO_TYPE = env_str("FASHN_GARMENT_PHOTO_TYPE", "auto")
 # fal.ai's queue: the key, the model (Kling Kolors is licensed for commercial use), and an

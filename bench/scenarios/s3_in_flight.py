@@ -42,8 +42,8 @@ def run(ctx: Context) -> list[Row]:
         "FASHN_API_URL": emulator.base_url,
         "FASHN_API_KEY": emulator.api_key,
         "FASHN_REQUESTS_PER_MINUTE": "100000",  # the emulator has no rate limit to respect
-        "FASHN_MAX_CONCURRENT": "100000",  # nor a concurrency limit (FASHN's is per plan)
-        "FASHN_STATUS_REQUESTS_PER_10S": "100000",  # nor a status-call budget
+        "FASHN_MAX_CONCURRENT": "0",  # nor a concurrency limit (FASHN's is per plan)
+        "FASHN_STATUS_REQUESTS_PER_10S": "0",  # nor a status-call budget
         "FETCH_ALLOW_PRIVATE_ADDRESSES": "1",  # the emulator is on loopback
     }
     try:

@@ -88,10 +88,11 @@ class FashnEngine:
     def limits(cls) -> EngineLimits:
         """FASHN's documented limits per API key: 50 runs a minute, 50 status calls per 10 s,
         and a plan's number of predictions at once (429 ConcurrencyLimitExceeded above)."""
+        status_calls = settings.FASHN_STATUS_REQUESTS_PER_10S
         return EngineLimits(
-            max_in_flight=settings.FASHN_MAX_CONCURRENT,
+            max_in_flight=settings.FASHN_MAX_CONCURRENT or None,
             submits_per_minute=settings.FASHN_REQUESTS_PER_MINUTE,
-            polls=(settings.FASHN_STATUS_REQUESTS_PER_10S, STATUS_WINDOW_SECONDS),
+            polls=(status_calls, STATUS_WINDOW_SECONDS) if status_calls else None,
             webhooks=True,
         )
 

@@ -41,8 +41,8 @@ def worker_env(fashn_api) -> dict[str, str]:
         "FASHN_API_KEY": fashn_api.api_key,
         "FASHN_REQUESTS_PER_MINUTE": "100000",
         # The emulator takes any number at once and any number of status calls.
-        "FASHN_MAX_CONCURRENT": "100000",
-        "FASHN_STATUS_REQUESTS_PER_10S": "100000",
+        "FASHN_MAX_CONCURRENT": "0",
+        "FASHN_STATUS_REQUESTS_PER_10S": "0",
         "FETCH_ALLOW_PRIVATE_ADDRESSES": "1",
     }
 

@@ -181,6 +181,8 @@ def test_its_limits_are_fashns_documented_ones(settings):
     assert limits.submits_per_minute == 50
     assert limits.polls == (50, 10.0)
     assert limits.webhooks
+    settings.FASHN_MAX_CONCURRENT = settings.FASHN_STATUS_REQUESTS_PER_10S = 0
+    assert (FashnEngine.limits().max_in_flight, FashnEngine.limits().polls) == (None, None)
 
 
 def test_it_refuses_to_start_without_a_key_or_with_an_unknown_mode(settings):
