@@ -39,6 +39,10 @@ INSTALLED_APPS = [
     "fittingroom.generations",
     "fittingroom.products",
     "shopify_integration",
+    # Does try-on sell? (issue 15): funnel events, share links, email capture.
+    "fittingroom.analytics",
+    "fittingroom.sharing",
+    "shopify_integration.customers",
 ]
 
 MIDDLEWARE = [
@@ -161,6 +165,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": timedelta(minutes=15),
     },
 }
+CELERY_BEAT_SCHEDULE |= {
+    "expire-tracking-events": {
+        "task": "fittingroom.analytics.tasks.events_expire_task",
+        "schedule": timedelta(hours=1),
+    },
+    "expire-share-links": {
+        "task": "fittingroom.sharing.tasks.share_links_expire_task",
+        "schedule": timedelta(hours=1),
+    },
+}
 
 # --- Storage --------------------------------------------------------------------------------
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
@@ -265,6 +279,15 @@ DEMO_SHOP_DOMAIN = "demo-fittingroom.myshopify.com"
 # Development-only routes (the proxy stand-in, the demo storefront): decided once, from DEBUG.
 DEV_ROUTES = DEBUG
 DEV_PROXY_PATH_PREFIX = "/apps/fitting-room"
+
+# --- Funnel events, share links, email capture ---------------------------------------------
+# Raw tracking events are deleted after this many days; the daily counters stay.
+EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 90, minimum=1)
+# Tracking batches per shop and client address (django-ratelimit rate).
+TRACKING_RATE_LIMIT = env_str("TRACKING_RATE_LIMIT", "120/m")
+SHARE_LINK_DAYS = env_int("SHARE_LINK_DAYS", 30, minimum=1)
+SHARE_RATE_LIMIT = env_str("SHARE_RATE_LIMIT", "20/m")
+EMAIL_CAPTURE_RATE_LIMIT = env_str("EMAIL_CAPTURE_RATE_LIMIT", "10/h")
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {

@@ -19,6 +19,7 @@ from fittingroom.generations.selectors import generation_get, generation_typical
 from fittingroom.generations.serializers import GenerationStatusSerializer
 from fittingroom.images.services import person_image_upload, upload_size_check
 from fittingroom.limits.shoppers import Shopper
+from shopify_integration.customers.services import email_capture_ask
 from shopify_integration.proxy.authentication import (
     ProxyContext,
     ShopifyProxySignatureAuthentication,
@@ -200,4 +201,5 @@ class ProxyCheckCreditsApi(ProxyApi):
         typical = generation_typical_seconds(account=shop.account)
         body["typicalSeconds"] = round(typical, 1) if typical is not None else None
         body["retentionDays"] = settings.IMAGE_RETENTION_DAYS
+        body["emailCapture"] = email_capture_ask(shop=shop)  # issue 15: when to ask, or null
         return Response(body)

@@ -23,6 +23,7 @@ from fittingroom.limits.shoppers import CUSTOMER_ID_PATTERN
 from shopify_integration.catalog import garment_cache_invalidate
 from shopify_integration.models import CustomerDataRequest, Shop, WebhookDelivery
 from shopify_integration.tokens import shop_tokens_wipe
+from shopify_integration.webhooks.orders import order_created, refund_created
 
 logger = logging.getLogger(__name__)
 SHOP_DOMAIN = re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9-]*\.myshopify\.com$")
@@ -198,3 +199,4 @@ _HANDLERS: dict[str, Callable[..., str]] = {
     "customers/redact": _customers_redact,
     "shop/redact": _shop_redact,
 }
+_HANDLERS |= {"orders/create": order_created, "refunds/create": refund_created}  # issue 15
