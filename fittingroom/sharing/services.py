@@ -17,7 +17,7 @@ from fittingroom.generations.models import Generation
 from fittingroom.sharing.models import ShareLink
 
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
-PRODUCT_PATH = re.compile(r"^/[A-Za-z0-9/_.~%-]{0,500}$")
+PRODUCT_PATH = re.compile(r"^/(?!/)[A-Za-z0-9/_.~%-]{0,500}$")
 
 
 class GenerationNotFound(ApplicationError):

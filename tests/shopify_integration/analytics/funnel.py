@@ -29,3 +29,32 @@ def batch(*events: dict, visitor: str = VISITOR, product: str = PRODUCT, **conte
             **context,
         },
     }
+
+
+def completed_generation(
+    account, *, shopper_key: str = f"visitor:{VISITOR}", product: str = PRODUCT, **fields
+):
+    """A COMPLETED try-on with a stored result, as the worker leaves it."""
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+
+    from fittingroom.generations.models import Generation
+    from tests.conftest import image_bytes
+
+    values = {
+        "account": account,
+        "shopper_key": shopper_key,
+        "client_ip": "203.0.113.7",
+        "catalog_source": "demo",
+        "product_id": product,
+        "garment_title": "Classic tee",
+        "garment_image_ref": "demo:tshirt-navy.png",
+        "engine": "local",
+        "status": Generation.Status.COMPLETED,
+        "deadline_at": timezone.now() + timezone.timedelta(minutes=3),
+        "finished_at": timezone.now(),
+    } | fields
+    generation = Generation(**values)
+    generation.result_image.save("result.jpg", ContentFile(image_bytes()), save=False)
+    generation.save()
+    return generation
