@@ -187,6 +187,11 @@ class ProxyCheckCreditsApi(ProxyApi):
                     "retentionDays": serializers.IntegerField(
                         help_text="Days after which an uploaded photo is deleted."
                     ),
+                    "emailCapture": serializers.CharField(
+                        required=False,
+                        help_text="When to ask for the shopper's e-mail (after_first_result); "
+                        "absent: do not ask.",
+                    ),
                 },
             ),
             **error_responses(403, 404),
@@ -201,5 +206,6 @@ class ProxyCheckCreditsApi(ProxyApi):
         typical = generation_typical_seconds(account=shop.account)
         body["typicalSeconds"] = round(typical, 1) if typical is not None else None
         body["retentionDays"] = settings.IMAGE_RETENTION_DAYS
-        body["emailCapture"] = email_capture_ask(shop=shop)  # issue 15: when to ask, or null
+        if ask := email_capture_ask(shop=shop):  # issue 15: when the widget asks for an e-mail
+            body["emailCapture"] = ask
         return Response(body)
