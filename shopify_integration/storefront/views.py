@@ -9,7 +9,12 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from fittingroom.catalog.demo import DEMO_PRODUCTS, PRODUCT_GID, VARIANT_GID, DemoProduct
-from shopify_integration.storefront.cart import UnknownVariant, cart_add, cart_get
+from shopify_integration.storefront.cart import (
+    UnknownVariant,
+    cart_add,
+    cart_attributes_update,
+    cart_get,
+)
 
 LOCALES = ("en", "fr", "es", "de")
 
@@ -93,6 +98,7 @@ def cart_add_js_view(request: HttpRequest) -> JsonResponse:
                 session=request.session,
                 variant_id=int(item["id"]),
                 quantity=int(item.get("quantity", 1)),
+                properties=item.get("properties") or None,
             )
             for item in items
         ]
@@ -102,6 +108,19 @@ def cart_add_js_view(request: HttpRequest) -> JsonResponse:
             status=422,
         )
     return JsonResponse({"items": added} if "items" in body else added[0])
+
+
+@csrf_exempt
+@require_POST
+def cart_update_js_view(request: HttpRequest) -> JsonResponse:
+    """`POST /cart/update.js` with JSON `{attributes: {...}}` (what the widget sends)."""
+    try:
+        attributes = json.loads(request.body or b"{}").get("attributes") or {}
+        if not isinstance(attributes, dict):
+            raise TypeError("attributes")
+    except (ValueError, TypeError, AttributeError):
+        return JsonResponse({"status": 422, "message": "Cart Error"}, status=422)
+    return JsonResponse(cart_attributes_update(session=request.session, attributes=attributes))
 
 
 @csrf_exempt
