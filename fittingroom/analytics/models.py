@@ -113,3 +113,12 @@ class AttributedRefund(models.Model):
 
     def __str__(self) -> str:
         return f"refund {self.refund_id} of {self.line_id}"
+
+
+class ShopAnalytics(Account):
+    """The operators' view of one account's analytics in the Django admin (no table of its own)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "analytics per shop"
+        verbose_name_plural = "analytics per shop"
