@@ -255,6 +255,9 @@
     SHOPIFY_UNAVAILABLE: "e_slow",
     SERVICE_UNAVAILABLE: "e_retry",
     GENERATION_NOT_FOUND: "e_lost",
+    GENERATION_NOT_COMPLETED: "e_lost",
+    SHARE_LINK_NOT_FOUND: "e_lost",
+    EMAIL_CAPTURE_DISABLED: "e_generic",
     ENGINE_ERROR: "e_generic",
     NETWORK: "e_network"
   };
