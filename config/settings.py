@@ -39,6 +39,10 @@ INSTALLED_APPS = [
     "fittingroom.generations",
     "fittingroom.products",
     "shopify_integration",
+    # Does try-on sell? (issue 15): funnel events, share links, email capture.
+    "fittingroom.analytics",
+    "fittingroom.sharing",
+    "shopify_integration.customers",
 ]
 
 MIDDLEWARE = [
@@ -159,6 +163,16 @@ CELERY_BEAT_SCHEDULE = {
     "expire-old-results": {
         "task": "fittingroom.generations.tasks.generations_expire_task",
         "schedule": timedelta(minutes=15),
+    },
+}
+CELERY_BEAT_SCHEDULE |= {
+    "expire-tracking-events": {
+        "task": "fittingroom.analytics.tasks.events_expire_task",
+        "schedule": timedelta(hours=1),
+    },
+    "expire-share-links": {
+        "task": "fittingroom.sharing.tasks.share_links_expire_task",
+        "schedule": timedelta(hours=1),
     },
 }
 
@@ -320,12 +334,22 @@ REQUEST_BODY_LIMITS = [
     ("/v1/images/upload", UPLOAD_BODY_MAX_BYTES, "FILE_TOO_LARGE"),
     ("/v1/try-on", UPLOAD_BODY_MAX_BYTES, "FILE_TOO_LARGE"),
     ("/proxy/public/upload-image", UPLOAD_BODY_MAX_BYTES, "FILE_TOO_LARGE"),
+    ("/v1/products", UPLOAD_BODY_MAX_BYTES, "FILE_TOO_LARGE"),  # multipart product images
+    ("/uploads/", DIRECT_UPLOAD_MAX_BYTES, "FILE_TOO_LARGE"),  # the direct upload's signed PUT
     # The watermark logo: 2 MB (shopify_integration.install.services.LOGO_MAX_BYTES).
     ("/shopify/api/watermark", 2 * 1024 * 1024 + MULTIPART_OVERHEAD_BYTES, "FILE_TOO_LARGE"),
     ("/admin/", UPLOAD_BODY_MAX_BYTES, "PAYLOAD_TOO_LARGE"),  # operators upload logos
     # The local stand-in for Shopify's proxy forwards uploads (development only).
     (f"{DEV_PROXY_PATH_PREFIX}/", UPLOAD_BODY_MAX_BYTES, "FILE_TOO_LARGE"),
 ]
+# --- Funnel events, share links, email capture ---------------------------------------------
+# Raw tracking events are deleted after this many days; the daily counters stay.
+EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 90, minimum=1)
+# Tracking batches per shop and client address (django-ratelimit rate).
+TRACKING_RATE_LIMIT = env_str("TRACKING_RATE_LIMIT", "120/m")
+SHARE_LINK_DAYS = env_int("SHARE_LINK_DAYS", 30, minimum=1)
+SHARE_RATE_LIMIT = env_str("SHARE_RATE_LIMIT", "20/m")
+EMAIL_CAPTURE_RATE_LIMIT = env_str("EMAIL_CAPTURE_RATE_LIMIT", "10/h")
 
 # --- REST framework -------------------------------------------------------------------------
 REST_FRAMEWORK = {

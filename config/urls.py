@@ -22,6 +22,7 @@ def build_urlpatterns(*, debug: bool) -> list:
         path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
         path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
         path("engines/<slug:engine>/webhook", engine_webhook_view, name="engine-webhook"),
+        path("s/", include("fittingroom.sharing.urls")),  # shared try-on results
     ]
     if debug:
         from shopify_integration.proxy.dev import dev_proxy_view

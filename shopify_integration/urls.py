@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("shopify_integration.install.urls")),
     path("", include("shopify_integration.webhooks.urls")),
     path("", include("shopify_integration.billing.urls")),
+    path("", include("shopify_integration.analytics.urls")),
 ]

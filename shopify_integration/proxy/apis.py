@@ -23,6 +23,7 @@ from fittingroom.images.direct import direct_upload_complete, direct_upload_prep
 from fittingroom.images.serializers import PhotoCheckSerializer
 from fittingroom.images.services import person_image_upload, upload_size_check
 from fittingroom.limits.shoppers import VISITOR_ID_PATTERN, Shopper
+from shopify_integration.customers.services import email_capture_ask
 from shopify_integration.identifiers import PRODUCT_GID_REGEX, VARIANT_GID_REGEX
 from shopify_integration.proxy.authentication import (
     ProxyContext,
@@ -278,6 +279,11 @@ class ProxyCheckCreditsApi(ProxyApi):
                     "retentionDays": serializers.IntegerField(
                         help_text="Days after which an uploaded photo is deleted."
                     ),
+                    "emailCapture": serializers.CharField(
+                        required=False,
+                        help_text="When to ask for the shopper's e-mail (after_first_result); "
+                        "absent: do not ask.",
+                    ),
                 },
             ),
             **error_responses(403, 404),
@@ -298,4 +304,6 @@ class ProxyCheckCreditsApi(ProxyApi):
         typical = generation_typical_seconds(account=shop.account)
         body["typicalSeconds"] = round(typical, 1) if typical is not None else None
         body["retentionDays"] = settings.IMAGE_RETENTION_DAYS
+        if ask := email_capture_ask(shop=shop):  # issue 15: when the widget asks for an e-mail
+            body["emailCapture"] = ask
         return Response(body)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("cart.js", views.cart_js_view, name="storefront-cart-js"),
     path("cart/add.js", views.cart_add_js_view, name="storefront-cart-add-js"),
     path("cart/add", views.cart_add_form_view, name="storefront-cart-add"),
+    path("cart/update.js", views.cart_update_js_view, name="storefront-cart-update-js"),
 ]

@@ -12,7 +12,12 @@ from django.views.decorators.http import require_GET, require_POST
 from fittingroom.catalog.demo import DEMO_PRODUCTS, PRODUCT_GID, VARIANT_GID, DemoProduct
 from fittingroom.engines.preview import engine_is_preview
 from shopify_integration.models import Shop
-from shopify_integration.storefront.cart import UnknownVariant, cart_add, cart_get
+from shopify_integration.storefront.cart import (
+    UnknownVariant,
+    cart_add,
+    cart_attributes_update,
+    cart_get,
+)
 from shopify_integration.storefront.words import colour_name, description_for, words_for
 
 LOCALES = ("en", "fr", "es", "de")
@@ -99,6 +104,7 @@ def cart_add_js_view(request: HttpRequest) -> JsonResponse:
                 session=request.session,
                 variant_id=int(item["id"]),
                 quantity=int(item.get("quantity", 1)),
+                properties=item.get("properties") or None,
             )
             for item in items
         ]
@@ -108,6 +114,19 @@ def cart_add_js_view(request: HttpRequest) -> JsonResponse:
             status=422,
         )
     return JsonResponse({"items": added} if "items" in body else added[0])
+
+
+@csrf_exempt
+@require_POST
+def cart_update_js_view(request: HttpRequest) -> JsonResponse:
+    """`POST /cart/update.js` with JSON `{attributes: {...}}` (what the widget sends)."""
+    try:
+        attributes = json.loads(request.body or b"{}").get("attributes") or {}
+        if not isinstance(attributes, dict):
+            raise TypeError("attributes")
+    except (ValueError, TypeError, AttributeError):
+        return JsonResponse({"status": 422, "message": "Cart Error"}, status=422)
+    return JsonResponse(cart_attributes_update(session=request.session, attributes=attributes))
 
 
 @csrf_exempt

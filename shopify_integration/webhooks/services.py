@@ -24,6 +24,7 @@ from shopify_integration.catalog import garment_cache_invalidate
 from shopify_integration.identifiers import product_gid, product_gid_valid, shop_domain_valid
 from shopify_integration.models import CustomerDataRequest, Shop, WebhookDelivery
 from shopify_integration.tokens import shop_tokens_wipe
+from shopify_integration.webhooks.orders import order_created, refund_created
 from shopify_integration.webhooks.topics import TOPIC_SHAPES, payload_problem
 
 logger = logging.getLogger(__name__)
@@ -225,3 +226,4 @@ _HANDLERS: dict[str, Callable[..., str]] = {
     "customers/redact": _customers_redact,
     "shop/redact": _shop_redact,
 }
+_HANDLERS |= {"orders/create": order_created, "refunds/create": refund_created}  # issue 15

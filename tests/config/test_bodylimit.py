@@ -231,7 +231,10 @@ def test_bodies_within_the_cap_reach_django(server, shop):
 
 def test_the_longest_matching_prefix_decides():
     assert body_cap_for("/v1/images/upload").code == "FILE_TOO_LARGE"
-    assert body_cap_for("/v1/products").max_bytes == settings.JSON_BODY_MAX_BYTES
+    assert body_cap_for("/v1/generations/gen_1").max_bytes == settings.JSON_BODY_MAX_BYTES
+    # Products take their images as multipart file parts; the direct upload's PUT takes 20 MB.
+    assert body_cap_for("/v1/products").code == "FILE_TOO_LARGE"
+    assert body_cap_for("/uploads/tok").max_bytes == settings.DIRECT_UPLOAD_MAX_BYTES
     assert body_cap_for("/healthz").max_bytes == settings.REQUEST_BODY_MAX_BYTES
     watermark = body_cap_for("/shopify/api/watermark")
     assert watermark.max_bytes > body_cap_for("/shopify/api/settings").max_bytes

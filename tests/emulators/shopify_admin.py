@@ -26,6 +26,8 @@ from typing import Any
 from graphql import GraphQLError, build_schema, graphql_sync
 
 from tests.emulators.loopback import LoopbackEmulator
+from tests.emulators.shopify_customers import Customers
+from tests.emulators.shopify_customers import wire as wire_customers
 
 SDL = Path(__file__).with_name("shopify_admin_schema.graphql").read_text()
 
@@ -46,7 +48,9 @@ class ShopifyAdminEmulator(LoopbackEmulator):
         super().__init__()
         self.schema = build_schema(SDL)
         self._billing = _Billing()
+        self.customers = Customers()  # e-mail capture (tests/emulators/shopify_customers.py)
         self._wire_resolvers()
+        wire_customers(self.schema, self.customers, _connection)
         self.tokens: dict[str, str] = {}
         self.calls: list[tuple[str, str | None, dict[str, Any] | None]] = []
         self.requests: list[dict[str, Any]] = []  # path, version and headers of each call

@@ -37,6 +37,14 @@
       viewCart: "View cart",
       addFailed: "This item could not be added to the cart. Please try again.",
       another: "Try another photo",
+      share: "Share",
+      shared: "Link copied.",
+      shareNote: "Anyone with the link can see this picture for {days} days, even after your photo is deleted.",
+      emailAsk: "Want this look in your inbox? Leave your e-mail.",
+      emailLabel: "E-mail",
+      emailConsent: "Send me news and offers",
+      emailSend: "Send",
+      emailThanks: "Thank you!",
       retry: "Try again",
       e_limit: "You have used all your try-ons for this week. You can try again on {when}.",
       e_limitLater: "You have used all your try-ons for this week. Please try again later.",
@@ -91,6 +99,14 @@
       viewCart: "Voir le panier",
       addFailed: "Impossible d’ajouter cet article au panier. Veuillez réessayer.",
       another: "Essayer une autre photo",
+      share: "Partager",
+      shared: "Lien copié.",
+      shareNote: "Toute personne ayant le lien peut voir cette image pendant {days} jours, même après la suppression de votre photo.",
+      emailAsk: "Recevoir ce look par e-mail ? Laissez votre adresse.",
+      emailLabel: "E-mail",
+      emailConsent: "Recevoir les nouveautés et les offres",
+      emailSend: "Envoyer",
+      emailThanks: "Merci !",
       retry: "Réessayer",
       e_limit: "Vous avez utilisé tous vos essayages de la semaine. Vous pourrez réessayer le {when}.",
       e_limitLater: "Vous avez utilisé tous vos essayages de la semaine. Veuillez réessayer plus tard.",
@@ -145,6 +161,14 @@
       viewCart: "Ver carrito",
       addFailed: "No se pudo añadir este artículo al carrito. Inténtalo de nuevo.",
       another: "Probar otra foto",
+      share: "Compartir",
+      shared: "Enlace copiado.",
+      shareNote: "Quien tenga el enlace podrá ver esta imagen durante {days} días, incluso después de borrar tu foto.",
+      emailAsk: "¿Quieres este look en tu correo? Deja tu e-mail.",
+      emailLabel: "Correo electrónico",
+      emailConsent: "Quiero recibir novedades y ofertas",
+      emailSend: "Enviar",
+      emailThanks: "¡Gracias!",
       retry: "Intentar de nuevo",
       e_limit: "Has usado todas tus pruebas de esta semana. Podrás volver a probar el {when}.",
       e_limitLater: "Has usado todas tus pruebas de esta semana. Inténtalo más tarde.",
@@ -199,6 +223,14 @@
       viewCart: "Warenkorb ansehen",
       addFailed: "Der Artikel konnte nicht in den Warenkorb gelegt werden. Bitte versuche es erneut.",
       another: "Anderes Foto probieren",
+      share: "Teilen",
+      shared: "Link kopiert.",
+      shareNote: "Wer den Link hat, kann dieses Bild {days} Tage lang sehen, auch nachdem dein Foto gelöscht wurde.",
+      emailAsk: "Diesen Look per E-Mail erhalten? Hinterlasse deine Adresse.",
+      emailLabel: "E-Mail",
+      emailConsent: "Neuigkeiten und Angebote erhalten",
+      emailSend: "Senden",
+      emailThanks: "Danke!",
       retry: "Erneut versuchen",
       e_limit: "Du hast alle Anproben dieser Woche genutzt. Ab {when} kannst du es wieder versuchen.",
       e_limitLater: "Du hast alle Anproben dieser Woche genutzt. Bitte versuche es später erneut.",
@@ -266,6 +298,9 @@
     SHOPIFY_UNAVAILABLE: "e_slow",
     SERVICE_UNAVAILABLE: "e_retry",
     GENERATION_NOT_FOUND: "e_lost",
+    GENERATION_NOT_COMPLETED: "e_lost",
+    SHARE_LINK_NOT_FOUND: "e_lost",
+    EMAIL_CAPTURE_DISABLED: "e_generic",
     ENGINE_ERROR: "e_generic",
     NETWORK: "e_network"
   };
@@ -362,6 +397,7 @@
     this.place();
     this.followVariants();
     this.checkCredits();
+    this.trackPage();
   }
 
   var W = Widget.prototype;
@@ -446,6 +482,7 @@
       function (answer) {
         if (answer.retentionDays) self.retentionDays = answer.retentionDays;
         if (answer.typicalSeconds) self.typicalSeconds = answer.typicalSeconds;
+        self.emailAsk = answer.emailCapture;
         self.button.hidden = !answer.allowed;
         self.root.dataset.state = answer.allowed ? "ready" : "unavailable";
       },
@@ -501,9 +538,11 @@
           button("cart", t("addToCart"), "fr-primary"),
           button("toggle", t("before"), "fr-secondary", { "aria-pressed": "false" }),
           this.download,
+          button("share", t("share"), "fr-secondary"),
           button("another", t("another"), "fr-link")
         ]),
-        this.cartMessage
+        this.cartMessage,
+        (this.emailForm = el("form", { class: "fr-email", hidden: true }))
       ]),
       error: el("section", { "data-step": "error", hidden: true }, [
         this.errorText,
@@ -547,6 +586,7 @@
   };
 
   W.open = function () {
+    track(this, "widget:button_click");
     if (!this.dialog) this.build();
     this.syncStart();
     document.documentElement.classList.add("fr-lock");
@@ -649,8 +689,11 @@
     } else if (act === "toggle") this.toggle();
     else if (act === "download") {
       event.preventDefault();
+      track(this, "widget:download_clicked", { job_id: this.jobId });
       this.save();
     } else if (act === "cart") this.addToCart();
+    else if (act === "share") this.shareResult();
+    else if (act === "email") this.sendEmail();
     else if (act === "another" || act === "retry") {
       this.show("start");
       this.syncStart();
@@ -677,7 +720,10 @@
     var photo = file
       ? downscale(file).then(function (blob) {
           self.before = URL.createObjectURL(blob);
-          return self.upload(blob, token);
+          return self.upload(blob, token).then(function (id) {
+            track(self, "widget:image_upload");
+            return id;
+          });
         })
       : Promise.resolve(fileId);
     photo
@@ -691,6 +737,9 @@
         return self.request("POST", "fitting-room", body);
       })
       .then(function (job) {
+        self.jobId = job.jobId;
+        self.share = null;
+        track(self, "widget:generation_start", { job_id: job.jobId });
         return self.waitFor(job.jobId, token);
       })
       .then(function (result) {
@@ -809,6 +858,8 @@
     this.image.onload = function () {
       self.image.onload = null;
       self.show("result");
+      track(self, "widget:result_view", { job_id: self.jobId });
+      self.askEmail();
     };
     this.image.onerror = function () {
       self.showError(new ApiError("NETWORK", 0));
@@ -884,15 +935,19 @@
     var id = Number(this.shownVariant || numericId(this.variant()));
     button.disabled = true;
     button.textContent = this.t("adding");
+    track(this, "widget:add_to_cart_clicked", { job_id: this.jobId });
     window.fetch(this.cartRoot + "cart/add.js", {
       method: "POST",
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", Accept: "application/json" },
-      body: JSON.stringify({ items: [{ id: id, quantity: 1 }] })
+      // The job id rides on the line (hidden: leading underscore) for revenue attribution.
+      body: JSON.stringify({ items: [{ id: id, quantity: 1, properties: { _fitting_room_job: this.jobId } }] })
     }).then(function (response) {
       if (!response.ok) throw new Error("cart");
       return response.json();
     }).then(function (cart) {
+      track(self, "widget:add_to_cart_success", { job_id: self.jobId });
+      self.tagCart();
       self.cartMessage.textContent = self.t("added") + " ";
       self.cartMessage.appendChild(el("a", { href: self.cartRoot + "cart", text: self.t("viewCart") }));
       document.dispatchEvent(new CustomEvent("fitting-room:added-to-cart", { bubbles: true, detail: cart }));
@@ -902,6 +957,124 @@
       button.disabled = false;
       button.textContent = self.t("addToCart");
     });
+  };
+
+  /* ------------------------------------------- funnel events, share, e-mail, cart attribution */
+
+  // Events go in batches (every 3 s, at 20, and by sendBeacon when the page hides); failures are
+  // ignored: tracking never blocks the shopper.
+  var events = [];
+  var flushing = 0;
+  var sequence = 0;
+  var pageviewId = Math.random().toString(36).slice(2);
+  var LIB_VERSION = "1.1.0";
+
+  function sessionId() {
+    try {
+      var id = window.sessionStorage.getItem("fittingRoom.session");
+      if (!id) window.sessionStorage.setItem("fittingRoom.session", (id = Math.random().toString(36).slice(2)));
+      return id;
+    } catch (e) {
+      return pageviewId;
+    }
+  }
+
+  function track(widget, name, properties) {
+    var data = widget.root.dataset;
+    events.push({
+      widget: widget,
+      event: { event: name, properties: properties || {}, timestamp: new Date().toISOString(), $insert_id: pageviewId + "-" + ++sequence },
+      context: {
+        $current_url: window.location.href, $pathname: window.location.pathname, $host: window.location.host,
+        $session_id: sessionId(), $pageview_id: pageviewId, fr_client_id: visitorId(),
+        fr_product_id: data.productId, fr_variant_id: data.variantId, fr_lib_version: LIB_VERSION
+      }
+    });
+    if (events.length >= 20) flush();
+    else if (!flushing) flushing = window.setTimeout(flush, 3000);
+  }
+
+  function flush(beacon) {
+    window.clearTimeout(flushing);
+    flushing = 0;
+    var sent = events.splice(0, 50);
+    if (!sent.length) return;
+    var url = sent[0].widget.base + "tracking/events";
+    var body = JSON.stringify({ events: sent.map(function (e) { return e.event; }), context: sent[sent.length - 1].context });
+    if (beacon && navigator.sendBeacon && navigator.sendBeacon(url, new Blob([body], { type: "application/json" }))) return;
+    window.fetch(url, { method: "POST", credentials: "same-origin", keepalive: true, headers: { "Content-Type": "application/json" }, body: body }).catch(function () {});
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") flush(true);
+  });
+  window.addEventListener("pagehide", function () {
+    flush(true);
+  });
+
+  W.trackPage = function () {
+    var self = this;
+    track(this, "product_page:page_view");
+    var form = this.productForm();
+    if (form) form.addEventListener("submit", function () {
+      track(self, "product_page:cart_add");
+    });
+  };
+
+  // The visitor id as a hidden cart attribute: the order carries it (note_attributes), so a
+  // purchase without the line property still counts as assisted by the try-on.
+  W.tagCart = function () {
+    window.fetch(this.cartRoot + "cart/update.js", {
+      method: "POST", credentials: "same-origin", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ attributes: { _fitting_room_visitor: visitorId() } })
+    }).catch(function () {});
+  };
+
+  W.shareResult = function () {
+    var self = this;
+    track(this, "widget:share_clicked", { job_id: this.jobId });
+    var link = this.share || this.request("POST", "share-generation", {
+      generationId: this.jobId, effectiveDomain: window.location.host, productPath: window.location.pathname, visitorId: visitorId()
+    });
+    this.share = link;
+    link.then(function (answer) {
+      var days = Math.max(1, Math.round((Date.parse(answer.expiresAt) - Date.now()) / 864e5));
+      var note = self.t("shareNote", { days: days });
+      if (navigator.share) return navigator.share({ url: answer.shareUrl, title: self.root.dataset.productTitle }).then(function () {
+        self.cartMessage.textContent = note;
+      }, function () {});
+      return navigator.clipboard.writeText(answer.shareUrl).then(function () {
+        self.cartMessage.textContent = self.t("shared") + " " + note;
+      });
+    }).catch(function (error) {
+      self.share = null;
+      self.cartMessage.textContent = self.t(ERRORS[error && error.code] || "e_generic");
+    });
+  };
+
+  W.askEmail = function () {
+    if (this.emailAsk !== "after_first_result" || store("fittingRoom.emailAsked")) return;
+    var t = this.t.bind(this);
+    this.emailInput = el("input", { type: "email", required: true, autocomplete: "email", "aria-label": t("emailLabel"), placeholder: t("emailLabel") });
+    this.emailConsent = el("input", { type: "checkbox" });
+    var form = this.emailForm;
+    form.textContent = "";
+    [el("p", { text: t("emailAsk") }), this.emailInput, el("label", { class: "fr-check" }, [this.emailConsent, el("span", { text: t("emailConsent") })]),
+      el("button", { type: "button", class: "fr-secondary", "data-act": "email", text: t("emailSend") })].forEach(function (node) {
+      form.appendChild(node);
+    });
+    form.onsubmit = function (event) {
+      event.preventDefault();
+    };
+    form.hidden = false;
+  };
+
+  W.sendEmail = function () {
+    if (!this.emailInput.checkValidity()) return this.emailInput.reportValidity();
+    this.request("POST", "collect-email", { email: this.emailInput.value, marketingConsent: this.emailConsent.checked }).catch(function () {});
+    store("fittingRoom.emailAsked", "1");
+    track(this, "widget:email_collected", { marketing_consent: this.emailConsent.checked });
+    this.emailForm.textContent = this.t("emailThanks");
   };
 
   // At most MAX_SIDE px, JPEG, when the browser can decode the photo; else the original (the

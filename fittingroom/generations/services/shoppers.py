@@ -54,6 +54,7 @@ def shopper_data_delete(*, account: Account, shopper_key: str) -> dict[str, int]
     """
     generations = Generation.objects.filter(account=account, shopper_key=shopper_key)
     _fail_unfinished(generations)
+    _shared_and_tracked_delete(account=account, shopper_key=shopper_key)
     results = _delete_files(generations, "result_image")
     images = list(PersonImage.objects.filter(account=account, shopper_key=shopper_key))
     for person_image in images:
@@ -66,6 +67,16 @@ def shopper_data_delete(*, account: Account, shopper_key: str) -> dict[str, int]
         updated_at=timezone.now(),
     )
     return {"person_images": len(images), "results": results, "generations": anonymised}
+
+
+def _shared_and_tracked_delete(*, account: Account, shopper_key: str) -> int:
+    """The shopper's share links (with their image copies) and raw funnel events go too."""
+    from fittingroom.analytics.services import shopper_events_delete
+    from fittingroom.sharing.services import share_links_delete, share_links_of_generations
+
+    generations = Generation.objects.filter(account=account, shopper_key=shopper_key)
+    shopper_events_delete(account=account, shopper_key=shopper_key)
+    return share_links_delete(links=share_links_of_generations(generations))
 
 
 def _fail_unfinished(generations: QuerySet[Generation]) -> None:
@@ -86,9 +97,16 @@ def account_data_delete(*, account: Account) -> None:
     rows that point to the remaining files are still there for a second call to find.
     Idempotent: calling it again for an account already deleted does nothing."""
     _delete_files(PersonImage.objects.filter(account=account), "image")
+    _delete_files(_share_links_of(account), "image")
     _delete_files(Generation.objects.filter(account=account), "result_image")
     _delete_files(Account.objects.filter(id=account.id), "watermark_logo")
     Account.objects.filter(id=account.id).delete()
+
+
+def _share_links_of(account: Account) -> QuerySet:
+    from fittingroom.sharing.models import ShareLink
+
+    return ShareLink.objects.filter(account=account)
 
 
 def _delete_files(queryset: QuerySet, field_name: str) -> int:

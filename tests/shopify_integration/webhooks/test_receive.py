@@ -152,7 +152,7 @@ def test_a_redelivered_webhook_id_is_answered_200_and_processed_once(
 
 
 def test_an_unknown_topic_is_stored_and_marked_processed_with_a_note(webhooks, shop):
-    delivery = webhooks.deliver("themes/publish", {"id": 820982911946154508}, shop=shop.domain)
+    delivery = webhooks.deliver("orders/paid", {"id": 820982911946154508}, shop=shop.domain)
 
     assert delivery.processed_at is not None
     assert "not handled" in delivery.error
