@@ -1,6 +1,28 @@
+"""The web application (Procfile `web`): plain requests on a fixed pool of threads through
+Django's WSGI handler, requests that wait through Django's ASGI handler (config/serving.py)."""
+
 import os
 
-from django.core.asgi import get_asgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-application = get_asgi_application()
+django.setup(set_prefix=False)
+
+from django.conf import settings  # noqa: E402
+from django.core.handlers.asgi import ASGIHandler, ASGIRequest  # noqa: E402
+
+from config.serving import router  # noqa: E402
+from config.wsgi import application as django_wsgi  # noqa: E402
+
+
+class WaitingRequest(ASGIRequest):
+    urlconf = "config.urls_waiting"  # the async views of the URLs that wait
+
+
+class WaitingHandler(ASGIHandler):
+    request_class = WaitingRequest
+
+
+application = router(
+    plain_wsgi=django_wsgi, waiting_asgi=WaitingHandler(), threads=settings.WEB_THREADS
+)

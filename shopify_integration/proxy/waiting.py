@@ -1,17 +1,22 @@
 """`GET generation/<jobId>?wait=N`: answer as soon as the status changes, or after N seconds.
 
-An async view: while it waits it holds no thread, only a coroutine subscribed to the
-generation's change announcements (see fittingroom/generations/events.py). Authentication and
-the answer itself are the ordinary status API's, run before and after the wait.
+Two entry points for one URL. The web process (config/serving.py) hands a request with a wait
+to Django's ASGI handler, which resolves it through `config.urls_waiting` to
+`generation_wait_view`: a coroutine that holds no thread while it waits, only a subscription to
+the generation's change announcements (fittingroom/generations/events.py); its database work
+runs on the process's thread pool, on a kept connection. Every other request, and any request
+served without that router (tests, a plain WSGI server), reaches `generation_status_view`, a
+plain view that answers at once (or waits in its thread when no router is in front).
 """
 
 import re
 
-from asgiref.sync import sync_to_async
-from django.db import InterfaceError, OperationalError, connection
+from asgiref.sync import async_to_sync, sync_to_async
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from config.serving import database_executor
 from fittingroom.core.errors import ValidationFailed, error_body
 from fittingroom.generations.events import wait_for_change
 from fittingroom.generations.models import Generation
@@ -30,39 +35,52 @@ def _wait_seconds(request: HttpRequest) -> int:
     return min(int(raw), MAX_WAIT_SECONDS)
 
 
-def _release_connection() -> None:
-    connection.close()  # looked up here, in the request's sync thread, not the event loop's
-
-
 def _status_of(job_id: str) -> str | None:
     """The status now; a database failure ends the wait (the final answer then says what is
-    known). Closes its connection, so a waiting request holds none between looks."""
+    known)."""
     try:
         return Generation.objects.filter(id=job_id).values_list("status", flat=True).first()
     except (OperationalError, InterfaceError):
         return None
-    finally:
-        connection.close()
+
+
+def _in_pool(function):
+    """`function` as a coroutine run on the web's thread pool (a kept connection, bounded by the
+    pool's size); without the router, in the request's own thread as Django would."""
+    executor = database_executor()
+    if executor is None:
+        return sync_to_async(function)
+    return sync_to_async(function, thread_sensitive=False, executor=executor)
 
 
 # Signed by Shopify's proxy, never by a cookie: like the DRF views, no CSRF check (which would
 # answer other methods with Django's HTML 403 instead of the API's JSON 405).
 @csrf_exempt
-async def generation_status_view(request: HttpRequest, job_id: str) -> HttpResponse:
+def generation_status_view(request: HttpRequest, job_id: str) -> HttpResponse:
     try:
         wait = _wait_seconds(request)
     except ValidationFailed as error:
         return JsonResponse(error_body(error), status=error.status)
-    first = await sync_to_async(_status_api)(request, job_id=job_id)
+    if wait == 0:
+        return _status_api(request, job_id=job_id)
+    return async_to_sync(generation_wait_view)(request, job_id)
+
+
+@csrf_exempt
+async def generation_wait_view(request: HttpRequest, job_id: str) -> HttpResponse:
+    try:
+        wait = _wait_seconds(request)
+    except ValidationFailed as error:
+        return JsonResponse(error_body(error), status=error.status)
+    answer = _in_pool(_status_api)
+    first = await answer(request, job_id=job_id)
     if wait == 0 or first.status_code != 200 or first.data["status"] in FINISHED:
         return first
     seen = first.data["status"]
-    # Waits are long and connections few: hold none while waiting (a waiter's connection would
-    # also go stale if the database dropped it meanwhile).
-    await sync_to_async(_release_connection)()
+    status_of = _in_pool(_status_of)
 
     async def changed() -> bool:
-        return await sync_to_async(_status_of)(job_id) != seen
+        return await status_of(job_id) != seen
 
     await wait_for_change(generation_id=job_id, timeout=wait, changed=changed)
-    return await sync_to_async(_status_api)(request, job_id=job_id)
+    return await answer(request, job_id=job_id)

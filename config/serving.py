@@ -1,0 +1,72 @@
+"""The web process's shape: one ASGI application that serves plain requests on a fixed pool of
+threads (Django's WSGI handler, each thread keeping its database connection) and hands the
+requests that wait (long polls) to Django's ASGI handler, where they hold no thread.
+
+Why: a plain request under Django's ASGI handler runs in a new thread of its own, so it can keep
+no connection (a PostgreSQL connect per request) and pays the sync/async switches; the threaded
+WSGI handler with kept connections is ~2.5 times faster per request (bench/RESULTS.md). But a long
+poll on a WSGI thread holds that thread for up to 25 s. This router gives each kind of request
+the handler that suits it, in one process, behind one port. Connections are bounded by the
+pool: at most WEB_THREADS per process, whatever the burst (requests queue for a thread).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import parse_qsl
+
+Scope = dict
+ASGIApp = Callable[[Scope, Callable, Callable], Awaitable[None]]
+
+
+def _waits(query: bytes) -> bool:
+    """`?wait=N` with N other than 0 (a malformed N goes either way: both answer 400)."""
+    for name, value in parse_qsl(query.decode("latin-1")):
+        if name == "wait":
+            return value.strip("0") != ""
+    return False
+
+
+# (path, does this request wait?) for every endpoint that can wait. Add a row for a new one.
+WAITING_ROUTES: list[tuple[re.Pattern[str], Callable[[bytes], bool]]] = [
+    (re.compile(r"/proxy/public/generation/[^/]+"), _waits),
+]
+
+_executor: ThreadPoolExecutor | None = None
+
+
+def database_executor() -> ThreadPoolExecutor | None:
+    """The pool plain requests run on, when this process serves through the router: waiting
+    views run their database work there too, on a kept connection (None elsewhere: tests,
+    plain WSGI, runserver)."""
+    return _executor
+
+
+def waiting(scope: Scope) -> bool:
+    if scope["type"] != "http":
+        return False
+    path = scope["path"]
+    return any(
+        pattern.fullmatch(path) and waits(scope.get("query_string", b""))
+        for pattern, waits in WAITING_ROUTES
+    )
+
+
+def router(*, plain_wsgi, waiting_asgi: ASGIApp, threads: int) -> ASGIApp:
+    from a2wsgi import WSGIMiddleware
+
+    global _executor
+    plain = WSGIMiddleware(plain_wsgi, workers=threads)
+    _executor = plain.executor
+
+    async def application(scope: Scope, receive: Callable, send: Callable) -> None:
+        if scope["type"] == "lifespan":
+            await plain(scope, receive, send)  # answers startup and shutdown
+        elif waiting(scope):
+            await waiting_asgi(scope, receive, send)
+        else:
+            await plain(scope, receive, send)
+
+    return application
