@@ -33,13 +33,15 @@ STATUS_FIELDS = (
 )
 
 
-def generation_get(*, account: Account, generation_id: str) -> Generation:
+def generation_get(*, account_id: str, generation_id: str) -> Generation:
     """One indexed read of the status fields; another account's generation is simply not
-    found."""
+    found. By account id: the caller need not have read the account."""
     if not looks_like_public_id(generation_id, "gen"):
         raise GenerationNotFound()
     generation = (
-        Generation.objects.filter(account=account, id=generation_id).only(*STATUS_FIELDS).first()
+        Generation.objects.filter(account_id=account_id, id=generation_id)
+        .only(*STATUS_FIELDS)
+        .first()
     )
     if generation is None:
         raise GenerationNotFound()
