@@ -100,7 +100,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "fittingroom.core.redis_cache.KeptClientRedisCache",
+            "LOCATION": REDIS_URL,
+        }
     }
 else:
     CACHES = {
