@@ -12,7 +12,9 @@ pool: at most WEB_THREADS per process, whatever the burst (requests queue for a 
 
 from __future__ import annotations
 
+import contextvars
 import re
+import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qsl
@@ -54,11 +56,29 @@ def waiting(scope: Scope) -> bool:
     )
 
 
+_threads = threading.local()
+
+
+def _in_thread_context(wsgi_app):
+    """Run each request of a pool thread in that thread's own context, as a WSGI server's thread
+    would: a2wsgi runs each in a fresh copy of the event loop's context, where Django's
+    context-local caches (`django.core.cache.caches`) start empty, so every request built a new
+    Redis client and connection."""
+
+    def application(environ, start_response):
+        context = getattr(_threads, "context", None)
+        if context is None:
+            context = _threads.context = contextvars.Context()
+        return context.run(wsgi_app, environ, start_response)
+
+    return application
+
+
 def router(*, plain_wsgi, waiting_asgi: ASGIApp, threads: int) -> ASGIApp:
     from a2wsgi import WSGIMiddleware
 
     global _executor
-    plain = WSGIMiddleware(plain_wsgi, workers=threads)
+    plain = WSGIMiddleware(_in_thread_context(plain_wsgi), workers=threads)
     _executor = plain.executor
 
     async def application(scope: Scope, receive: Callable, send: Callable) -> None:
