@@ -112,6 +112,8 @@ else:
             "LOCATION": VAR_DIR / "cache",
         }
     }
+# Processes that share cached rows must share the prefix (the test suite gives its own).
+CACHES["default"]["KEY_PREFIX"] = env_str("CACHE_KEY_PREFIX", "")
 
 BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"
