@@ -71,8 +71,8 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", "")
-# Seconds a Celery worker process keeps its connection (config/celery.py); unlike the web's
-# ASGI threads, a worker process runs its tasks one after another in one thread.
+# Seconds a Celery worker process keeps its connection (config/celery.py): it runs its tasks one
+# after another in one thread.
 WORKER_CONN_MAX_AGE = env_int("WORKER_CONN_MAX_AGE", 300, minimum=0)
 # The web serves plain requests on WEB_THREADS threads per process (config/serving.py), each
 # keeping its connection for WEB_CONN_MAX_AGE seconds: PostgreSQL sees at most WEB_THREADS x

@@ -82,3 +82,17 @@ def test_the_cached_row_does_not_carry_the_account():
     cached = shop_for_proxy(domain=DOMAIN)
 
     assert cached.account.quota_used == 5
+
+
+def test_with_the_cache_unreachable_lookups_read_the_database_and_writes_succeed(settings):
+    make_shop(DOMAIN, plan_name="Basic")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "fittingroom.core.redis_cache.KeptClientRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        }
+    }
+
+    assert shop_for_proxy(domain=DOMAIN).plan_name == "Basic"
+    assert Shop.objects.filter(domain=DOMAIN).update(plan_name="Pro") == 1
+    assert shop_for_proxy(domain=DOMAIN).plan_name == "Pro"
