@@ -14,7 +14,7 @@ import json
 import re
 
 from asgiref.sync import async_to_sync, sync_to_async
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, close_old_connections
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework.request import Request
@@ -55,7 +55,18 @@ def _in_pool(function):
     executor = database_executor()
     if executor is None:
         return sync_to_async(function)
-    return sync_to_async(function, thread_sensitive=False, executor=executor)
+
+    def as_a_request(*args, **kwargs):
+        # What Django does around every request of a pool thread (request_started/finished):
+        # re-arm the health check of the thread's kept connection, so one PostgreSQL dropped
+        # while it sat idle is replaced instead of failing this look.
+        close_old_connections()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return sync_to_async(as_a_request, thread_sensitive=False, executor=executor)
 
 
 # Signed by Shopify's proxy, never by a cookie: like the DRF views, no CSRF check (which would

@@ -103,28 +103,33 @@ def test_a_dropped_connection_is_replaced(settings, tmp_path, postgres):
         assert 1 <= web_connections() <= 2
 
 
+def pending_job(base: str, shop_domain: str, person_jpeg: bytes) -> str:
+    """A try-on through the live server; no worker runs, so it stays PENDING."""
+    upload = requests.post(
+        base + signed_url(shop_domain, "upload-image"),
+        files={"file": ("me.jpg", person_jpeg, "image/jpeg")},
+        data={"visitorId": "visitor-serving"},
+        timeout=30,
+    )
+    assert upload.status_code == 201, upload.text
+    created = requests.post(
+        base + signed_url(shop_domain, "fitting-room"),
+        json={
+            "userImageId": upload.json()["fileId"],
+            "productId": "gid://shopify/Product/1001",
+            "visitorId": "visitor-serving",
+        },
+        timeout=30,
+    )
+    return created.json()["jobId"]
+
+
 def test_waiting_requests_hold_no_thread(settings, tmp_path, postgres, person_jpeg):
     shop = make_shop("waiting-serving.myshopify.com")
     with serving(settings, tmp_path, threads=1) as stack:
         stack.start_web()
         base = stack.base_url
-        upload = requests.post(
-            base + signed_url(shop.domain, "upload-image"),
-            files={"file": ("me.jpg", person_jpeg, "image/jpeg")},
-            data={"visitorId": "visitor-serving"},
-            timeout=30,
-        )
-        assert upload.status_code == 201, upload.text
-        created = requests.post(
-            base + signed_url(shop.domain, "fitting-room"),
-            json={
-                "userImageId": upload.json()["fileId"],
-                "productId": "gid://shopify/Product/1001",
-                "visitorId": "visitor-serving",
-            },
-            timeout=30,
-        )
-        job_id = created.json()["jobId"]  # no worker runs: it stays PENDING
+        job_id = pending_job(base, shop.domain, person_jpeg)
         waits: list[tuple[int, float]] = []
 
         def wait() -> None:
@@ -148,3 +153,34 @@ def test_waiting_requests_hold_no_thread(settings, tmp_path, postgres, person_jp
         assert plain_seconds < 1.5
         assert [code for code, _ in waits] == [200] * 5
         assert all(2.5 < seconds < 10 for _, seconds in waits)
+
+
+def test_a_connection_dropped_while_a_request_waits_is_replaced(
+    settings, tmp_path, postgres, person_jpeg
+):
+    shop = make_shop("dropped-waiting.myshopify.com")
+    with serving(settings, tmp_path, threads=1) as stack:
+        stack.start_web()
+        job_id = pending_job(stack.base_url, shop.domain, person_jpeg)
+        answer = []
+        waiter = threading.Thread(
+            target=lambda: answer.append(
+                requests.get(
+                    stack.base_url + signed_url(shop.domain, f"generation/{job_id}", wait="3"),
+                    timeout=30,
+                )
+            )
+        )
+        waiter.start()
+        time.sleep(1)  # it has read the status once and waits now
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE application_name = %s",
+                [APP_NAME],
+            )
+            assert cursor.fetchone()[0] == 1  # the one thread's kept connection
+        waiter.join()
+
+        assert answer[0].status_code == 200, answer[0].text
+        assert answer[0].json()["status"] == "PENDING"
