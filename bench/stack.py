@@ -10,6 +10,8 @@ Logs go to `ctx.work_dir`.
 from __future__ import annotations
 
 import os
+import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -138,9 +140,10 @@ class Stack:
     def _log(self, name: str) -> Path:
         return self.logs / f"{name}-{len(self.processes)}.log"
 
-    def web(self, *, workers: int = 2, **extra_env: str) -> str:
-        """gunicorn + uvicorn workers as `bin/run-local` runs them (no access log); returns the
-        base URL once /healthz answers 200."""
+    def web(self, *, workers: int = 2, shape: str = "procfile", **extra_env: str) -> str:
+        """A web server; returns the base URL once /healthz answers 200. `shape` is "procfile"
+        (the Procfile's `web` command: production's shape, as `bin/run-local` runs it) or
+        "wsgi" (gunicorn's threaded WSGI workers with kept connections: the floors' shape)."""
         port = free_port()
         base_url = f"http://127.0.0.1:{port}"
         env = server_env(
@@ -148,22 +151,20 @@ class Stack:
             DJANGO_SETTINGS_MODULE="bench.settings",
             PUBLIC_BASE_URL=base_url,
             PORT=str(port),
+            WEB_CONCURRENCY=str(workers),
             LOG_LEVEL="WARNING",
             **extra_env,
         )
-        argv = [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "config.asgi:application",
-            "-k",
-            "uvicorn_worker.UvicornWorker",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--keep-alive",
-            "75",
-        ]
-        process = Process("web", argv, env, self._log("web"))
+        if shape == "procfile":
+            argv = procfile_argv("web", env | {"PORT": str(port)})
+            argv[argv.index("--bind") + 1] = f"127.0.0.1:{port}"  # loopback only
+        elif shape == "wsgi":
+            argv = [*gunicorn_argv(), "config.wsgi:application", "-k", "gthread"]
+            argv += ["--threads", env.get("WEB_THREADS", "8"), "--workers", str(workers)]
+            argv += ["--bind", f"127.0.0.1:{port}", "--keep-alive", "75"]
+        else:
+            raise ValueError(f"unknown shape {shape!r}")
+        process = Process(f"web-{shape}", argv, env, self._log(f"web-{shape}"))
         self.processes.append(process)
         _wait_healthy(process, f"{base_url}/healthz")
         return base_url
@@ -182,6 +183,24 @@ class Stack:
         if ready_text:
             _wait_for_log(process, ready_text)
         return process
+
+
+def gunicorn_argv() -> list[str]:
+    return [str(Path(sys.executable).with_name("gunicorn"))]
+
+
+def procfile_argv(process: str, env: dict[str, str]) -> list[str]:
+    """The Procfile's command for `process`, `${NAME:-default}` expanded from `env`, the program
+    taken from this interpreter's environment."""
+    for line in (ROOT / "Procfile").read_text().splitlines():
+        name, _, command = line.partition(":")
+        if name.strip() == process:
+            words = shlex.split(command)
+            words = [
+                re.sub(r"\$\{(\w+):-([^}]*)\}", lambda m: env.get(m[1]) or m[2], w) for w in words
+            ]
+            return [str(Path(sys.executable).with_name(words[0])), *words[1:]]
+    raise LookupError(f"no {process!r} in the Procfile")
 
 
 def _wait_healthy(process: Process, url: str, timeout: float = 60) -> None:

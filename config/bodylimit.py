@@ -92,6 +92,10 @@ class AsgiBodyLimit:
             return message
 
         async def watched_send(message: dict) -> None:
+            if state["over"] and not state["started"]:
+                # The app answers a body cut short (a 400, a 401 from a WSGI app behind an
+                # adapter that reads the cut as the end): that answer is not the truth, 413 is.
+                return
             if message["type"] == "http.response.start":
                 state["started"] = True
             await send(message)

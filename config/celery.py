@@ -74,9 +74,10 @@ def _create_filesystem_broker_folders(sender: Celery, **kwargs: object) -> None:
 
 @worker_process_init.connect
 def _keep_database_connections(**kwargs: object) -> None:
-    # The web runs under ASGI, where a kept connection is never reused (CONN_MAX_AGE 0). A
-    # worker process runs its tasks in one thread: keeping its connection saves a PostgreSQL
-    # connect (a server-side fork) per task. Health checks catch one dropped meanwhile.
+    # Settings give the web's threads WEB_CONN_MAX_AGE; a worker process keeps its own for
+    # WORKER_CONN_MAX_AGE: it runs its tasks in one thread, and keeping the connection saves a
+    # PostgreSQL connect (a server-side fork) per task. Health checks catch one dropped meanwhile.
+    # (Kept connections, not Django's pool: Django refuses the pool with CONN_MAX_AGE.)
     from django.conf import settings
     from django.db import connections
 

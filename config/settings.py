@@ -75,14 +75,16 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL", "")
-# Seconds a Celery worker process keeps its connection (config/celery.py); unlike the web's
-# ASGI threads, a worker process runs its tasks one after another in one thread.
+# Seconds a Celery worker process keeps its connection (config/celery.py): it runs its tasks one
+# after another in one thread.
 WORKER_CONN_MAX_AGE = env_int("WORKER_CONN_MAX_AGE", 300, minimum=0)
+# The web serves plain requests on WEB_THREADS threads per process (config/serving.py), each
+# keeping its connection for WEB_CONN_MAX_AGE seconds: PostgreSQL sees at most WEB_THREADS x
+# web processes + worker processes connections, whatever the burst (a request queues for a thread).
+WEB_THREADS = env_int("WEB_THREADS", 8, minimum=1)
+WEB_CONN_MAX_AGE = env_int("WEB_CONN_MAX_AGE", 300, minimum=0)
 if DATABASE_URL:
-    # No persistent connections: under ASGI each request's sync code runs in a thread of its
-    # own, so a kept connection is never reused and lingers until garbage-collected (20 load-test
-    # shoppers held 94 and exhausted PostgreSQL's max_connections). Django advises 0 for ASGI.
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=0)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=WEB_CONN_MAX_AGE)}
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded database lives there
@@ -102,7 +104,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "fittingroom.core.redis_cache.KeptClientRedisCache",
+            "LOCATION": REDIS_URL,
+        }
     }
 else:
     CACHES = {
@@ -111,6 +116,8 @@ else:
             "LOCATION": VAR_DIR / "cache",
         }
     }
+# Processes that share cached rows must share the prefix (the test suite gives its own).
+CACHES["default"]["KEY_PREFIX"] = env_str("CACHE_KEY_PREFIX", "")
 
 BROKER_DIR = VAR_DIR / "broker"
 CELERY_BROKER_URL = REDIS_URL or "filesystem://"

@@ -3,6 +3,22 @@ from django.db import models
 from fittingroom.accounts.models import Account
 
 
+class ShopQuerySet(models.QuerySet):
+    """Queryset writes that send no signal still invalidate the cached rows (shop_cache)."""
+
+    def update(self, **kwargs):
+        from shopify_integration.shop_cache import shop_cache_invalidate
+
+        domains = list(self.values_list("domain", flat=True))
+        updated = super().update(**kwargs)
+        if "domain" in kwargs and isinstance(kwargs["domain"], str):
+            domains.append(kwargs["domain"])
+        shop_cache_invalidate(domains)
+        return updated
+
+    update.alters_data = True
+
+
 class Shop(models.Model):
     """A Shopify store that installed the app; its tenant is `account`.
 
@@ -50,6 +66,8 @@ class Shop(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ShopQuerySet.as_manager()
 
     def __str__(self) -> str:
         return self.domain

@@ -1,5 +1,6 @@
 from fittingroom.core.errors import ApplicationError
 from shopify_integration.models import Shop
+from shopify_integration.shop_cache import shop_cached
 
 
 class ShopNotFound(ApplicationError):
@@ -12,7 +13,8 @@ class ShopNotInstalled(ApplicationError):
 
 def shop_for_proxy(*, domain: str) -> Shop:
     """The installed shop behind a verified proxy request."""
-    shop = Shop.objects.select_related("account").filter(domain=domain.lower()).first()
+    domain = domain.lower()
+    shop = shop_cached(domain=domain, load=lambda: Shop.objects.filter(domain=domain).first())
     if shop is None:
         raise ShopNotFound()
     if not shop.is_installed:

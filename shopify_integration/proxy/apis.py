@@ -242,7 +242,8 @@ class ProxyGenerationStatusApi(ProxyApi):
         responses={200: OutputSerializer, **error_responses(400, 403, 404)},
     )
     def get(self, request: Request, job_id: str) -> Response:
-        generation = generation_get(account=self.proxy(request).shop.account, generation_id=job_id)
+        shop = self.proxy(request).shop
+        generation = generation_get(account_id=shop.account_id, generation_id=job_id)
         response = Response(self.OutputSerializer(generation).data)
         response["Cache-Control"] = "no-store"
         return response

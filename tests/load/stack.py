@@ -1,5 +1,5 @@
-"""The real stack as subprocesses, for the load and fault tests: gunicorn with two uvicorn
-workers (as bin/run-local serves it) and a Celery worker, on the test database, with DEBUG off
+"""The real stack as subprocesses, for the load and fault tests: the Procfile's web command (as
+bin/run-local serves it) and a Celery worker, on the test database, with DEBUG off
 as in production. Redis is REDIS_URL (or one given), else the embedded broker and file cache."""
 
 import os
@@ -14,7 +14,7 @@ from pathlib import Path
 import psutil
 import requests
 
-from bench.stack import Process, celery_worker_argv, free_port
+from bench.stack import Process, celery_worker_argv, free_port, procfile_argv
 from tests.conftest import ROOT
 from tests.e2e.conftest import database_url_for_test_db
 
@@ -62,33 +62,18 @@ class Stack:
             "SECURE_SSL_REDIRECT": "0",
             "UPLOAD_RATE_LIMIT": "100000/h",
             "LOG_LEVEL": "WARNING",
+            # This test's cache: the web reads the shop rows this process writes and invalidates.
+            "CACHE_KEY_PREFIX": settings.CACHES["default"].get("KEY_PREFIX", ""),
         }
         self.env.update(extra)
         self.services: list[Service] = []
         Path(settings.MEDIA_ROOT).mkdir(parents=True, exist_ok=True)
 
     def start_web(self) -> Service:
-        web = self._start(
-            "web",
-            [
-                sys.executable,
-                "-m",
-                "gunicorn",
-                "config.asgi:application",
-                "-k",
-                "uvicorn_worker.UvicornWorker",
-                "--bind",
-                f"127.0.0.1:{self.port}",
-                "--workers",
-                "2",
-                # As the Procfile: longer than a client's idle time, or the client's next
-                # request races the server's close (a lost upload in a 5-minute run at 2 s).
-                "--keep-alive",
-                "75",
-                "--graceful-timeout",
-                "5",
-            ],
-        )
+        # The Procfile's web command, on loopback, stopping faster at the end of a test.
+        argv = procfile_argv("web", self.env | {"PORT": str(self.port)})
+        argv[argv.index("--bind") + 1] = f"127.0.0.1:{self.port}"
+        web = self._start("web", [*argv, "--graceful-timeout", "5"])
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             assert web.alive(), web.tail()
@@ -142,8 +127,8 @@ class Stack:
         for service in reversed(self.services):
             service.stop()
 
-    def logs(self) -> str:
-        return "\n".join(f"--- {s.name} ({s.log.name})\n{s.tail()}" for s in self.services)
+    def logs(self, chars: int = 2000) -> str:
+        return "\n".join(f"--- {s.name} ({s.log.name})\n{s.tail(chars)}" for s in self.services)
 
 
 @contextmanager
@@ -153,7 +138,7 @@ def running_stack(settings, tmp_path: Path, **kwargs) -> Iterator[Stack]:
         yield stack
     finally:
         stack.stop()
-        print(stack.logs())  # shown by pytest when the test failed
+        print(stack.logs(20000))  # shown by pytest when the test failed
 
 
 class RedisServer:
