@@ -52,8 +52,11 @@ def share_link_create(
         product_url=f"https://{domain}{path}",
         expires_at=timezone.now() + timedelta(days=settings.SHARE_LINK_DAYS),
     )
-    with generation.result_image.open("rb") as result:
-        link.image.save("share.jpg", ContentFile(result.read()), save=False)
+    try:
+        with generation.result_image.open("rb") as result:
+            link.image.save("share.jpg", ContentFile(result.read()), save=False)
+    except FileNotFoundError as error:  # erased between the check and the copy
+        raise GenerationNotFound("The try-on result is no longer available.") from error
     try:
         with transaction.atomic():
             link.save(force_insert=True)

@@ -178,3 +178,13 @@ def test_erasing_the_shop_removes_every_link_image(proxy, shop):
     account_data_delete(account=shop.account)
 
     assert not ShareLink.objects.exists() and not default_storage.exists(image)
+
+
+def test_a_result_whose_file_is_gone_cannot_be_shared(proxy, shop):
+    generation = completed_generation(shop.account)
+    default_storage.delete(generation.result_image.name)
+
+    response = share(proxy, generation.id)
+
+    assert response.status_code == 404 and response.json()["code"] == "GENERATION_NOT_FOUND"
+    assert not ShareLink.objects.exists()
