@@ -24,5 +24,8 @@ class WaitingHandler(ASGIHandler):
 
 
 application = router(
-    plain_wsgi=django_wsgi, waiting_asgi=WaitingHandler(), threads=settings.WEB_THREADS
+    plain_wsgi=django_wsgi,
+    waiting_asgi=WaitingHandler(),
+    threads=settings.WEB_THREADS,
+    conn_max_age=settings.WEB_CONN_MAX_AGE,
 )
