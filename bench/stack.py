@@ -159,6 +159,7 @@ class Stack:
             argv = procfile_argv("web", env | {"PORT": str(port)})
             argv[argv.index("--bind") + 1] = f"127.0.0.1:{port}"  # loopback only
         elif shape == "wsgi":
+            env["DATABASE_CONN_MAX_AGE"] = env.get("WEB_CONN_MAX_AGE", "300")  # kept, as ours
             argv = [*gunicorn_argv(), "config.wsgi:application", "-k", "gthread"]
             argv += ["--threads", env.get("WEB_THREADS", "8"), "--workers", str(workers)]
             argv += ["--bind", f"127.0.0.1:{port}", "--keep-alive", "75"]

@@ -27,5 +27,10 @@ class WaitingHandler(ASGIHandler):
 
 
 application = AsgiBodyLimit(
-    router(plain_wsgi=django_wsgi, waiting_asgi=WaitingHandler(), threads=settings.WEB_THREADS)
+    router(
+        plain_wsgi=django_wsgi,
+        waiting_asgi=WaitingHandler(),
+        threads=settings.WEB_THREADS,
+        conn_max_age=settings.WEB_CONN_MAX_AGE,
+    )
 )

@@ -75,10 +75,20 @@ def _in_thread_context(wsgi_app):
     return application
 
 
-def router(*, plain_wsgi, waiting_asgi: ASGIApp, threads: int) -> ASGIApp:
+def keep_database_connections(max_age: int) -> None:
+    """Each pool thread keeps its connection `max_age` seconds (health-checked before reuse)."""
+    from django.db import connections
+
+    for alias in connections:
+        connections.settings[alias]["CONN_MAX_AGE"] = max_age
+        connections[alias].settings_dict["CONN_MAX_AGE"] = max_age
+
+
+def router(*, plain_wsgi, waiting_asgi: ASGIApp, threads: int, conn_max_age: int) -> ASGIApp:
     from a2wsgi import WSGIMiddleware
 
     global _executor
+    keep_database_connections(conn_max_age)
     plain = WSGIMiddleware(_in_thread_context(plain_wsgi), workers=threads)
     _executor = plain.executor
 

@@ -79,12 +79,15 @@ DATABASE_URL = env_str("DATABASE_URL", "")
 # after another in one thread.
 WORKER_CONN_MAX_AGE = env_int("WORKER_CONN_MAX_AGE", 300, minimum=0)
 # The web serves plain requests on WEB_THREADS threads per process (config/serving.py), each
-# keeping its connection for WEB_CONN_MAX_AGE seconds: PostgreSQL sees at most WEB_THREADS x
-# web processes + worker processes connections, whatever the burst (a request queues for a thread).
+# keeping its connection for WEB_CONN_MAX_AGE seconds (set by the router as it starts, as
+# config/celery.py does for workers): PostgreSQL sees at most WEB_THREADS x web processes +
+# worker processes connections, whatever the burst (a request queues for a thread). Every other
+# process (tests, commands, beat) keeps none unless DATABASE_CONN_MAX_AGE says so.
 WEB_THREADS = env_int("WEB_THREADS", 8, minimum=1)
 WEB_CONN_MAX_AGE = env_int("WEB_CONN_MAX_AGE", 300, minimum=0)
+DATABASE_CONN_MAX_AGE = env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0)
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=WEB_CONN_MAX_AGE)}
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=DATABASE_CONN_MAX_AGE)}
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded database lives there
