@@ -1,7 +1,7 @@
 """`/v1/products`: the named products an API client keeps with us (upsert, list, get, delete).
 
-Bodies are declared in `shapes` (`ProductItemSerializer`), which both parses them
-(`shapes.product_body_parse`) and is what the schema documents.
+Bodies are declared in `product_shapes` (`ProductItemSerializer`), which both parses them
+(`product_body_parse`) and is what the schema documents.
 """
 
 from drf_spectacular.utils import (
@@ -16,15 +16,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from fittingroom.api.base import PublicApi
-from fittingroom.api.schema import OpaqueIdField, error_responses, path_parameter
-from fittingroom.api.shapes import (
+from fittingroom.api.product_shapes import (
     MAX_ID_LENGTH,
     ProductItemSerializer,
     client_id_valid,
     images_field,
     product_body_parse,
-    tryon_body,
 )
+from fittingroom.api.schema import OpaqueIdField, error_responses, path_parameter
+from fittingroom.api.shapes import tryon_body
 from fittingroom.api.tryon_services import product_images_resolve
 from fittingroom.catalog import ProductNotFound
 from fittingroom.images.services import upload_size_check
