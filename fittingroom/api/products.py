@@ -1,7 +1,7 @@
 """`/v1/products`: the named products an API client keeps with us (upsert, list, get, delete).
 
-Bodies are parsed by `shapes.product_body_parse`; the input serializers here only describe
-them, for the OpenAPI schema.
+Bodies are declared in `product_shapes` (`ProductItemSerializer`), which both parses them
+(`product_body_parse`) and is what the schema documents.
 """
 
 from drf_spectacular.utils import (
@@ -16,16 +16,15 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from fittingroom.api.base import PublicApi
-from fittingroom.api.schema import OpaqueIdField, error_responses, path_parameter
-from fittingroom.api.shapes import (
-    MAX_DESCRIPTION_LENGTH,
+from fittingroom.api.product_shapes import (
     MAX_ID_LENGTH,
-    MAX_ROLE_LENGTH,
-    MAX_TITLE_LENGTH,
+    ProductItemSerializer,
     client_id_valid,
+    images_field,
     product_body_parse,
-    tryon_body,
 )
+from fittingroom.api.schema import OpaqueIdField, error_responses, path_parameter
+from fittingroom.api.shapes import tryon_body
 from fittingroom.api.tryon_services import product_images_resolve
 from fittingroom.catalog import ProductNotFound
 from fittingroom.images.services import upload_size_check
@@ -34,36 +33,11 @@ from fittingroom.products.models import Product
 from fittingroom.products.selectors import NOT_FOUND_MESSAGE, product_get, product_list
 from fittingroom.products.services import (
     LIFETIMES,
-    MAX_IMAGE_URL_LENGTH,
-    MAX_IMAGES,
     product_delete,
     product_upsert,
 )
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 200
-
-
-class ProductImageInputSerializer(serializers.Serializer):
-    """One product image: exactly one of `url` or `fileKey` (a plain URL string is accepted
-    too, the older shape), with an optional `role` (say `top-back`)."""
-
-    url = serializers.URLField(max_length=MAX_IMAGE_URL_LENGTH, required=False)
-    fileKey = serializers.CharField(
-        max_length=255,
-        required=False,
-        help_text="The name of a file part of this multipart/form-data request.",
-    )
-    role = serializers.CharField(max_length=MAX_ROLE_LENGTH, required=False, allow_null=True)
-
-
-def _images_field(**kwargs: object) -> serializers.ListField:
-    return serializers.ListField(
-        child=ProductImageInputSerializer(),
-        min_length=1,
-        max_length=MAX_IMAGES,
-        help_text="1 to 5 images; the first is tried on.",
-        **kwargs,
-    )
 
 
 class ProductImageOutputSerializer(serializers.Serializer):
@@ -72,31 +46,6 @@ class ProductImageOutputSerializer(serializers.Serializer):
     )
     role = serializers.CharField(allow_null=True)
     order = serializers.IntegerField()
-
-
-class ProductItemSerializer(serializers.Serializer):
-    """A product to try on: `{externalId}` alone references a stored product; with title,
-    description and images it is created or updated (kept 15 days from its last use); without
-    `externalId` it is a one-shot product (kept 7 days) that gets a server-generated id."""
-
-    externalId = OpaqueIdField(
-        max_length=MAX_ID_LENGTH,
-        required=False,
-        help_text="Your id of the product (a SKU, say). Ids starting with `_anon_` are reserved.",
-    )
-    title = serializers.CharField(max_length=MAX_TITLE_LENGTH, required=False, allow_blank=True)
-    description = serializers.CharField(
-        max_length=MAX_DESCRIPTION_LENGTH, required=False, allow_blank=True
-    )
-    images = _images_field(required=False)
-    imageUrls = serializers.ListField(
-        child=serializers.URLField(max_length=MAX_IMAGE_URL_LENGTH),
-        required=False,
-        help_text="Deprecated: plain image URLs; use `images`.",
-    )
-    metadata = serializers.DictField(
-        required=False, allow_null=True, help_text="Your own JSON object, kept as is (8 KB)."
-    )
 
 
 class ProductOutputSerializer(serializers.Serializer):
@@ -149,7 +98,7 @@ class ProductListCreateApi(PublicApi):
         guess its category)."""
 
         externalId = OpaqueIdField(max_length=MAX_ID_LENGTH, help_text="Your id of the product.")
-        images = _images_field()
+        images = images_field()
 
     class OutputSerializer(serializers.Serializer):
         items = ProductOutputSerializer(many=True)

@@ -85,8 +85,8 @@ def path_parameter(
 
 
 class OpaqueIdField(serializers.Field):
-    """Describes, for the schema only, a client's own identifier as `shapes` reads it: a
-    non-blank string of printable characters, or an integer (many systems' ids are numeric)."""
+    """Describes a client's own identifier as `body_fields.ClientId` reads it: a non-blank
+    string of printable characters, or an integer (many systems' ids are numeric)."""
 
     def __init__(self, *, max_length: int, **kwargs: Any) -> None:
         self.max_length = max_length
@@ -95,6 +95,7 @@ class OpaqueIdField(serializers.Field):
 
 class OpaqueIdFieldScheme(OpenApiSerializerFieldExtension):
     target_class = OpaqueIdField
+    match_subclasses = True  # body_fields.ClientId, which also parses it
 
     def map_serializer_field(self, auto_schema: SpectacularAutoSchema, direction: str) -> dict:
         return {

@@ -3,8 +3,8 @@
 Answers 201 Created with `{generationId, status, productExternalId}`: the call creates a
 generation resource (its status URL is in `Location`) whose work runs asynchronously.
 
-The body is parsed by `shapes.tryon_request_parse`, which reports every problem at the client's
-own path; the input serializers here only describe it, for the OpenAPI schema.
+The body is declared once, in `shapes`: its serializers are what the schema documents, and
+`shapes.tryon_request_parse` parses it with them, reporting every problem at the client's own path.
 """
 
 from drf_spectacular.extensions import OpenApiSerializerExtension
@@ -14,116 +14,26 @@ from drf_spectacular.utils import (
     OpenApiRequest,
     PolymorphicProxySerializer,
     extend_schema,
-    extend_schema_serializer,
 )
 from rest_framework import serializers
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from fittingroom.api.base import EXTERNAL_USER_ID_MAX_LENGTH, PublicApi
-from fittingroom.api.products import ProductItemSerializer
-from fittingroom.api.schema import IDEMPOTENCY_PARAMETERS, OpaqueIdField, error_responses
-from fittingroom.api.shapes import SOURCE_MAX_LENGTHS, tryon_body, tryon_request_parse
+from fittingroom.api.base import PublicApi
+from fittingroom.api.schema import IDEMPOTENCY_PARAMETERS, error_responses
+from fittingroom.api.shapes import (
+    DeprecatedTryOnSerializer,
+    TryOnSerializer,
+    tryon_body,
+    tryon_request_parse,
+)
 from fittingroom.api.tryon_services import api_tryon_create
 from fittingroom.core.net import client_ip
 from fittingroom.generations.models import Generation
-from fittingroom.generations.services.create import DEFAULT_KEEP_FOR_DAYS, KEEP_FOR_DAYS_CHOICES
 from fittingroom.images.services import upload_size_check
 
-# --- What the body looks like (documentation only) -------------------------------------------
-
-
-class IdSourceSerializer(serializers.Serializer):
-    id = serializers.CharField(
-        max_length=SOURCE_MAX_LENGTHS["id"], help_text="An `imageId` from POST /v1/images/upload."
-    )
-
-
-class UrlSourceSerializer(serializers.Serializer):
-    url = serializers.URLField(
-        max_length=SOURCE_MAX_LENGTHS["url"],
-        help_text="An http(s) URL the photo is downloaded from, on every call.",
-    )
-
-
-class FileKeySourceSerializer(serializers.Serializer):
-    fileKey = serializers.CharField(
-        max_length=SOURCE_MAX_LENGTHS["fileKey"],
-        help_text="The name of a file part of this multipart/form-data request.",
-    )
-
-
-def _person_image_source() -> PolymorphicProxySerializer:
-    return PolymorphicProxySerializer(
-        component_name="PersonImageSource",
-        serializers=[IdSourceSerializer, UrlSourceSerializer, FileKeySourceSerializer],
-        resource_type_field_name=None,
-        help_text="The shopper photo: exactly one of `id`, `url` or `fileKey`.",
-    )
-
-
-class PersonImageSerializer(serializers.Serializer):
-    source = _person_image_source()
-
-
-class PersonSerializer(serializers.Serializer):
-    image = PersonImageSerializer()
-
-
-class OutputControlsSerializer(serializers.Serializer):
-    watermark = serializers.BooleanField(
-        default=True, help_text="Composite the account's logo, if one is configured."
-    )
-    keepForDays = serializers.ChoiceField(
-        choices=KEEP_FOR_DAYS_CHOICES,
-        default=DEFAULT_KEEP_FOR_DAYS,
-        help_text="Days until the result is deleted.",
-    )
-
-
-class CustomerSerializer(serializers.Serializer):
-    source = _person_image_source()
-
-
-def _external_user_id(**kwargs: object) -> OpaqueIdField:
-    return OpaqueIdField(max_length=EXTERNAL_USER_ID_MAX_LENGTH, required=False, **kwargs)
-
-
-class TryOnSerializer(serializers.Serializer):
-    products = serializers.ListField(
-        child=ProductItemSerializer(),
-        min_length=1,
-        max_length=1,
-        help_text="Exactly one product for now; multi-product try-on is on the roadmap.",
-    )
-    person = PersonSerializer()
-    externalUserId = _external_user_id(
-        help_text="Your opaque id of the end user (no PII): DELETE /v1/customers/{externalUserId} "
-        "erases their photos and results."
-    )
-    output = OutputControlsSerializer(required=False)
-
-
-@extend_schema_serializer(
-    deprecate_fields=["product", "customer", "customerId", "useWatermark", "retentionDays"]
-)
-class DeprecatedTryOnSerializer(serializers.Serializer):
-    """The previous request shape, still accepted (answered with `Deprecation: true`):
-    `product` is `products[0]`, `customer.source` is `person.image.source`, `customerId` is
-    `externalUserId`, and `useWatermark` / `retentionDays` are `output`'s fields. The two
-    shapes cannot be mixed."""
-
-    product = ProductItemSerializer()
-    customer = CustomerSerializer()
-    customerId = _external_user_id()
-    useWatermark = serializers.BooleanField(default=True)
-    # Labelled, so that the schema names this choice set on its own (RetentionDaysEnum) rather
-    # than giving KeepForDaysEnum a second name.
-    retentionDays = serializers.ChoiceField(
-        choices=[(days, f"{days} day{'s' * (days != 1)}") for days in KEEP_FOR_DAYS_CHOICES],
-        default=DEFAULT_KEEP_FOR_DAYS,
-    )
+# --- The body, as `shapes` declares and parses it ---------------------------------------------
 
 
 def _tryon_body() -> PolymorphicProxySerializer:
