@@ -16,7 +16,8 @@ VARIANT_ID = "gid://shopify/ProductVariant/11002"
 
 def bench_shop(name: str, *, engine: str = ""):
     """An installed shop on an active plan with a quota and weekly limits too big to refuse
-    (the quota UPDATE and the limit counts still run on every try-on)."""
+    (the quota UPDATE and the limit counts still run on every try-on). Result reuse is off: one
+    photo tried on again would be answered from the first result, and every try-on must render."""
     from fittingroom.accounts.models import Account
     from shopify_integration.models import Shop
 
@@ -28,6 +29,7 @@ def bench_shop(name: str, *, engine: str = ""):
         quota_limit=1_000_000_000,
         shopper_weekly_limit=1_000_000,
         ip_weekly_limit=1_000_000,
+        result_reuse_enabled=False,
     )
     return Shop.objects.create(
         domain=domain, account=account, plan_name="Bench", billing_status=Shop.Billing.ACTIVE

@@ -42,8 +42,15 @@ def _isolated_media_and_cache(settings, tmp_path):
     }
 
 
-def make_shop(domain: str = DEMO_DOMAIN, *, quota: int | None = 500, **shop_fields) -> Shop:
-    account = Account.objects.create(name=domain, catalog_source="demo", quota_limit=quota)
+def make_shop(
+    domain: str = DEMO_DOMAIN, *, quota: int | None = 500, reuse: bool = True, **shop_fields
+) -> Shop:
+    """A shop ready for try-ons. `reuse=False` renders every try-on, as runs that count renders,
+    charges and weekly-limit slots need (one photo tried on again would be answered from the
+    first result: free, and outside the limit)."""
+    account = Account.objects.create(
+        name=domain, catalog_source="demo", quota_limit=quota, result_reuse_enabled=reuse
+    )
     fields = {"installed_at": None, "plan_name": "Demo", "billing_status": Shop.Billing.ACTIVE}
     return Shop.objects.create(domain=domain, account=account, **(fields | shop_fields))
 

@@ -12,8 +12,8 @@ README states the precision and recall measured on it.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -117,11 +117,22 @@ def photo_check(rgb: np.ndarray) -> PhotoCheck:
     )
 
 
-@lru_cache(maxsize=1)
+_per_thread = threading.local()
+
+
 def _cascade() -> cv2.CascadeClassifier:
-    cascade = cv2.CascadeClassifier(cv2.data.haarcascades + "haarcascade_frontalface_default.xml")
-    if cascade.empty():
-        raise RuntimeError("OpenCV's frontal-face cascade could not be loaded.")
+    """This thread's face cascade. One per thread, not per process: detectMultiScale sets the
+    image on the classifier's own feature evaluator, so two threads sharing one (the web's pool
+    threads checking uploads at once) can read each other's image: a load run saw the demo
+    portrait answered PHOTO_NO_PERSON once in a few hundred uploads."""
+    cascade = getattr(_per_thread, "cascade", None)
+    if cascade is None:
+        cascade = cv2.CascadeClassifier(
+            cv2.data.haarcascades + "haarcascade_frontalface_default.xml"
+        )
+        if cascade.empty():
+            raise RuntimeError("OpenCV's frontal-face cascade could not be loaded.")
+        _per_thread.cascade = cascade
     return cascade
 
 

@@ -38,7 +38,7 @@ def terminate_backends() -> int:
 def test_postgres_connections_dropped_under_load(settings, tmp_path, person_jpeg):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (DATABASE_URL); CI sets it")
-    shop = make_shop("pg-fault.myshopify.com", quota=10_000)
+    shop = make_shop("pg-fault.myshopify.com", quota=10_000, reuse=False)
     account = shop.account
     account.shopper_weekly_limit = account.ip_weekly_limit = 10_000
     account.save()

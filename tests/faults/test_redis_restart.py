@@ -19,7 +19,7 @@ RECOVERY_BOUND = 10.0  # seconds after Redis is back by which every answer is a 
 
 
 def test_redis_killed_and_restarted_under_load(settings, tmp_path, person_jpeg):
-    shop = make_shop("redis-fault.myshopify.com", quota=10_000)
+    shop = make_shop("redis-fault.myshopify.com", quota=10_000, reuse=False)
     account = shop.account
     account.shopper_weekly_limit = account.ip_weekly_limit = 10_000
     account.save()

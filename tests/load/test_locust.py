@@ -81,7 +81,7 @@ def read_stats(prefix) -> list[dict[str, str]]:
 
 
 def test_shoppers_for_minutes_without_errors_stuck_jobs_or_growing_memory(settings, tmp_path):
-    shop = make_shop("load-store.myshopify.com", quota=1_000_000)
+    shop = make_shop("load-store.myshopify.com", quota=1_000_000, reuse=False)
     # A low weekly limit, so the greedy shoppers reach it within a short run too.
     limit = shop.account.shopper_weekly_limit = 5
     shop.account.save(update_fields=["shopper_weekly_limit"])

@@ -2,12 +2,14 @@
 around it: faces in stored pixels, the 4:5 crop around the person, HDR to SDR."""
 
 import io
+import threading
 
 import numpy as np
 import pillow_heif
 import pytest
 from PIL import Image
 
+from fittingroom.images import quality
 from fittingroom.images.processing import crop_box, process_photo
 from fittingroom.images.quality import FaceBox, photo_check
 from tests.fittingroom.images.photo_corpus import corpus, person_photo, portrait
@@ -155,3 +157,20 @@ def _jpeg(image: Image.Image) -> bytes:
     out = io.BytesIO()
     image.save(out, format="JPEG", quality=92)
     return out.getvalue()
+
+
+def test_each_thread_checks_photos_with_a_face_cascade_of_its_own(person_jpeg):
+    """The web's pool threads check uploads at once: a shared OpenCV cascade is unsafe."""
+    rgb = np.asarray(Image.open(io.BytesIO(person_jpeg)).convert("RGB"))
+    seen: dict[str, object] = {}
+
+    def check(name: str) -> None:
+        assert photo_check(rgb).issues == []
+        seen[name] = quality._cascade()
+
+    threads = [threading.Thread(target=check, args=(f"t{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len({id(cascade) for cascade in seen.values()}) == 4
