@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 import logging
 from typing import Any
 from urllib.parse import quote
@@ -46,7 +45,7 @@ from fittingroom.engines.base import (
     PersonImageInvalid,
     ProductImageFetchFailed,
 )
-from fittingroom.engines.http import retry_after_seconds
+from fittingroom.engines.http import json_object, malformed, read_capped, retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -132,12 +131,12 @@ class FalEngine:
             with self.session.request(
                 method, self.base_url + path, timeout=self.timeout, stream=True, **kwargs
             ) as response:
-                body = _read_capped(response)
+                body = read_capped(response, max_bytes=MAX_BODY_BYTES, provider="fal")
         except requests.RequestException as error:
             logger.warning("fal %s %s: %s", method, path, type(error).__name__)
             raise EngineUnavailable() from error
         code = response.status_code
-        payload = _json_object(body) if body else {}
+        payload = json_object(body, provider="fal") if body else {}
         if code < 400:
             return code, payload
         if errors_are_results and code not in (401, 403, 429):
@@ -221,31 +220,5 @@ def _detail_text(payload: dict[str, Any]) -> str:
     return str(detail or "")[:300]
 
 
-def _read_capped(response: requests.Response) -> bytes:
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise _malformed(f"a {declared}-byte body")
-    chunks, size = [], 0
-    for chunk in response.iter_content(chunk_size=256 * 1024):
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise _malformed("a body over the size cap")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _json_object(body: bytes) -> dict[str, Any]:
-    try:
-        payload = json.loads(body)
-    except ValueError:
-        payload = None
-    if not isinstance(payload, dict):
-        raise _malformed("a body that is not a JSON object")
-    return payload
-
-
 def _malformed(what: str) -> EngineError:
-    logger.warning("fal sent %s", what)
-    failure = EngineError()
-    failure.add_note(f"fal sent {what}")
-    return failure
+    return malformed("fal", what)

@@ -46,7 +46,7 @@ from fittingroom.engines.base import (
     PersonImageInvalid,
     ProductImageFetchFailed,
 )
-from fittingroom.engines.http import retry_after_seconds
+from fittingroom.engines.http import json_object, malformed, read_capped, retry_after_seconds
 
 logger = logging.getLogger(__name__)
 
@@ -159,13 +159,13 @@ class FashnEngine:
             with self.session.request(
                 method, self.base_url + path, timeout=self.timeout, stream=True, **kwargs
             ) as response:
-                body = _read_capped(response)
+                body = read_capped(response, max_bytes=MAX_BODY_BYTES, provider="FASHN")
         except requests.RequestException as error:  # timeouts and connection failures
             logger.warning("FASHN %s %s: %s", method, path, type(error).__name__)
             raise EngineUnavailable() from error
         if not 200 <= response.status_code < 300:
             raise _api_error(response.status_code, response.headers, body)
-        return _json_object(body)
+        return json_object(body, provider="FASHN")
 
 
 def prediction_outcome(payload: Any) -> tuple[str, JobStatus | EngineError]:
@@ -285,34 +285,8 @@ def _error_fields(body: bytes) -> tuple[str, str]:
     return name[:60], _clean(payload.get("message"))
 
 
-def _read_capped(response: requests.Response) -> bytes:
-    declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        raise _malformed(f"a {declared}-byte body")
-    chunks, size = [], 0
-    for chunk in response.iter_content(chunk_size=256 * 1024):
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise _malformed("a body over the size cap")
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
-def _json_object(body: bytes) -> dict[str, Any]:
-    try:
-        payload = json.loads(body)
-    except ValueError:
-        payload = None
-    if not isinstance(payload, dict):
-        raise _malformed("a body that is not a JSON object")
-    return payload
-
-
 def _malformed(what: str) -> EngineError:
-    logger.warning("FASHN sent %s", what)
-    failure = EngineError()
-    failure.add_note(f"FASHN sent {what}")
-    return failure
+    return malformed("FASHN", what)
 
 
 def _clean(value: Any) -> str:

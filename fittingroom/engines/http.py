@@ -1,7 +1,16 @@
 """Small pieces of HTTP that every provider client reads the same way."""
 
+import json
+import logging
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import Any
+
+import requests
+
+from fittingroom.engines.base import EngineError
+
+logger = logging.getLogger(__name__)
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -20,3 +29,36 @@ def retry_after_seconds(value: str | None) -> float | None:
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def malformed(provider: str, what: str) -> EngineError:
+    """The failure for an answer the provider's documentation does not allow (logged: the
+    shopper sees the generic engine error)."""
+    logger.warning("%s sent %s", provider, what)
+    failure = EngineError()
+    failure.add_note(f"{provider} sent {what}")
+    return failure
+
+
+def read_capped(response: requests.Response, *, max_bytes: int, provider: str) -> bytes:
+    """The body of a streamed response, refused past `max_bytes` (declared or counted)."""
+    declared = response.headers.get("Content-Length", "")
+    if declared.isdigit() and int(declared) > max_bytes:
+        raise malformed(provider, f"a {declared}-byte body")
+    chunks, size = [], 0
+    for chunk in response.iter_content(chunk_size=256 * 1024):
+        size += len(chunk)
+        if size > max_bytes:
+            raise malformed(provider, "a body over the size cap")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def json_object(body: bytes, *, provider: str) -> dict[str, Any]:
+    try:
+        payload = json.loads(body)
+    except ValueError:
+        payload = None
+    if not isinstance(payload, dict):
+        raise malformed(provider, "a body that is not a JSON object")
+    return payload
