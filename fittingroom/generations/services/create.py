@@ -10,6 +10,7 @@ from fittingroom.catalog import Garment
 from fittingroom.engines.routing import engine_preferred
 from fittingroom.generations.dispatch import render_enqueue
 from fittingroom.generations.models import Generation
+from fittingroom.generations.services.draft import generation_draft
 from fittingroom.generations.services.reuse import generation_reuse, reusable_generation
 from fittingroom.images.models import PersonImage
 from fittingroom.images.services import person_image_usable_check
@@ -59,23 +60,17 @@ def generation_create(
     if account.kind == Account.Kind.SHOP:
         shopper_limits_check(account=account, shopper=shopper)
     now = timezone.now()
-    generation = Generation(
+    generation = generation_draft(
         account=account,
-        shopper_key=shopper.key,
-        client_ip=shopper.ip,
+        shopper=shopper,
         person_image=person_image,
+        garment=garment,
         catalog_source=catalog_source,
-        product_id=garment.product_id,
-        variant_id=garment.variant_id,
-        garment_title=garment.title[:255],
-        garment_category=garment.category,
-        garment_image_ref=garment.image_ref,
-        engine=engine_preferred(account_engine=account.engine),
-        created_at=now,
-        deadline_at=now + timedelta(seconds=settings.GENERATION_DEADLINE_SECONDS),
         watermark=watermark,
         keep_for_days=keep_for_days,
-        expires_at=now + timedelta(days=keep_for_days),
+        now=now,
+        engine=engine_preferred(account_engine=account.engine),
+        deadline_at=now + timedelta(seconds=settings.GENERATION_DEADLINE_SECONDS),
     )
     _charge(account, generation)
     generation.save(force_insert=True)

@@ -7,8 +7,6 @@ result (its own file, so each keeps its own retention and redaction): no engine 
 credit, no quota, no weekly-limit slot. Only within one account; an account can turn it off.
 """
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.utils import timezone
@@ -16,6 +14,7 @@ from django.utils import timezone
 from fittingroom.accounts.models import Account
 from fittingroom.catalog import Garment
 from fittingroom.generations.models import Generation
+from fittingroom.generations.services.draft import generation_draft
 from fittingroom.images.models import PersonImage
 from fittingroom.limits.shoppers import Shopper
 
@@ -65,28 +64,22 @@ def generation_reuse(
     except (FileNotFoundError, OSError):
         return None
     now = timezone.now()
-    generation = Generation(
+    generation = generation_draft(
         account=account,
-        shopper_key=shopper.key,
-        client_ip=shopper.ip,
+        shopper=shopper,
         person_image=person_image,
+        garment=garment,
         catalog_source=catalog_source,
-        product_id=garment.product_id,
-        variant_id=garment.variant_id,
-        garment_title=garment.title[:255],
-        garment_category=garment.category,
-        garment_image_ref=garment.image_ref,
+        watermark=watermark,
+        keep_for_days=keep_for_days,
+        now=now,
         engine=source.engine,
         status=Generation.Status.COMPLETED,
         reused=True,
         counts_toward_limit=False,
-        created_at=now,
         started_at=now,
         finished_at=now,
         deadline_at=now,
-        watermark=watermark,
-        keep_for_days=keep_for_days,
-        expires_at=now + timedelta(days=keep_for_days),
     )
     generation.result_image.save("result.jpg", ContentFile(content), save=False)
     generation.save(force_insert=True)
