@@ -3,14 +3,12 @@ created or updated in the shop by a task, so Shopify being away never shows the 
 error."""
 
 from django.conf import settings
-from django_ratelimit.core import is_ratelimited
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from fittingroom.api.schema import error_responses
-from fittingroom.core.errors import RateLimited
 from shopify_integration.customers.services import email_collect
 from shopify_integration.proxy.apis import ProxyApi
 
@@ -39,14 +37,12 @@ class CollectEmailApi(ProxyApi):
         context = self.proxy(request)
         data = self.InputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        if is_ratelimited(
-            request._request,
+        self.rate_check(
+            request,
             group="proxy-collect-email",
-            increment=True,
-            key=lambda group, req: f"{context.shop.domain}:{context.ip}",
             rate=settings.EMAIL_CAPTURE_RATE_LIMIT,
-        ):
-            raise RateLimited(headers={"Retry-After": "60"})
+            who=context.ip,
+        )
         email_collect(
             shop=context.shop,
             email=data.validated_data["email"],

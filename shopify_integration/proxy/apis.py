@@ -46,17 +46,30 @@ class ProxyApi(APIView):
     def proxy(self, request: Request) -> ProxyContext:
         return request.auth
 
-    def upload_rate_check(self, request: Request) -> None:
-        """Uploads per shop and address (prepare-upload and upload-image share the budget)."""
-        context = self.proxy(request)
+    def rate_check(
+        self, request: Request, *, group: str, rate: str, who: str, message: str | None = None
+    ) -> None:
+        """At most `rate` calls of `group` for one shop and one `who` (a client address or a
+        shopper key): RATE_LIMITED past it."""
+        shop_domain = self.proxy(request).shop.domain
         if is_ratelimited(
             request._request,
-            group="proxy-upload",
+            group=group,
             increment=True,
-            key=lambda group, req: f"{context.shop.domain}:{context.ip}",
-            rate=settings.UPLOAD_RATE_LIMIT,
+            key=lambda group, req: f"{shop_domain}:{who}",
+            rate=rate,
         ):
-            raise RateLimited("Too many uploads. Try again later.", headers={"Retry-After": "60"})
+            raise RateLimited(message, headers={"Retry-After": "60"})
+
+    def upload_rate_check(self, request: Request) -> None:
+        """Uploads per shop and address (prepare-upload and upload-image share the budget)."""
+        self.rate_check(
+            request,
+            group="proxy-upload",
+            rate=settings.UPLOAD_RATE_LIMIT,
+            who=self.proxy(request).ip,
+            message="Too many uploads. Try again later.",
+        )
 
     def shopper(self, request: Request, visitor_id: str | None) -> Shopper:
         context = self.proxy(request)

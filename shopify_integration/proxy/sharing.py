@@ -3,14 +3,12 @@
 
 from django.conf import settings
 from django.urls import reverse
-from django_ratelimit.core import is_ratelimited
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from fittingroom.api.schema import error_responses
-from fittingroom.core.errors import RateLimited
 from fittingroom.sharing.services import HOSTNAME, share_link_create, share_link_revoke
 from shopify_integration.proxy.apis import VISITOR_ID, ProxyApi
 
@@ -46,16 +44,13 @@ class ShareGenerationApi(ProxyApi):
         data.is_valid(raise_exception=True)
         values = data.validated_data
         shopper = self.shopper(request, values.get("visitorId"))
-        if is_ratelimited(
-            request._request,
+        self.rate_check(
+            request,
             group="proxy-share",
-            increment=True,
-            key=lambda group, req: f"{context.shop.domain}:{shopper.key}",
             rate=settings.SHARE_RATE_LIMIT,
-        ):
-            raise RateLimited(
-                "Too many share links. Try again later.", headers={"Retry-After": "60"}
-            )
+            who=shopper.key,
+            message="Too many share links. Try again later.",
+        )
         link = share_link_create(
             account=context.shop.account,
             generation_id=values["generationId"],

@@ -5,7 +5,6 @@ shop, and which shopper (the logged-in customer, else the widget's visitor id; n
 address, which only keys the flood throttle)."""
 
 from django.conf import settings
-from django_ratelimit.core import is_ratelimited
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -14,7 +13,6 @@ from rest_framework.response import Response
 from fittingroom.analytics.events import MAX_EVENTS, batch_parse
 from fittingroom.analytics.services import events_ingest
 from fittingroom.api.schema import error_responses
-from fittingroom.core.errors import RateLimited
 from fittingroom.limits.shoppers import Shopper
 from shopify_integration.proxy.apis import ProxyApi
 
@@ -54,14 +52,13 @@ class TrackingEventsApi(ProxyApi):
     )
     def post(self, request: Request) -> Response:
         context = self.proxy(request)
-        if is_ratelimited(
-            request._request,
+        self.rate_check(
+            request,
             group="proxy-tracking",
-            increment=True,
-            key=lambda group, req: f"{context.shop.domain}:{context.ip}",
             rate=settings.TRACKING_RATE_LIMIT,
-        ):
-            raise RateLimited("Too many tracking requests.", headers={"Retry-After": "60"})
+            who=context.ip,
+            message="Too many tracking requests.",
+        )
         batch = batch_parse(request.data)
         shopper = Shopper.identify(
             customer_id=context.customer_id, visitor_id=batch.visitor_id, ip=context.ip
