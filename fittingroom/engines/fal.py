@@ -22,7 +22,6 @@ fal's CDN.
 from __future__ import annotations
 
 import base64
-import binascii
 import logging
 from typing import Any
 from urllib.parse import quote
@@ -45,7 +44,13 @@ from fittingroom.engines.base import (
     PersonImageInvalid,
     ProductImageFetchFailed,
 )
-from fittingroom.engines.http import json_object, malformed, read_capped, retry_after_seconds
+from fittingroom.engines.http import (
+    completed_status,
+    json_object,
+    malformed,
+    read_capped,
+    retry_after_seconds,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -197,16 +202,9 @@ def _output(job_id: str, payload: dict[str, Any]) -> JobStatus:
     image = payload.get("image")
     if image is None and isinstance(payload.get("images"), list) and payload["images"]:
         image = payload["images"][0]
-    url = image.get("url") if isinstance(image, dict) else None
-    if isinstance(url, str) and url.startswith("data:"):
-        try:
-            content = base64.b64decode(url.partition(",")[2], validate=True)
-        except (binascii.Error, ValueError):
-            content = b""
-        if content:
-            return JobStatus("completed", result_bytes=content)
-    elif isinstance(url, str) and url.startswith(("https://", "http://")):
-        return JobStatus("completed", result_url=url)
+    status = completed_status(image.get("url") if isinstance(image, dict) else None)
+    if status is not None:
+        return status
     logger.warning("fal request %s completed without a usable image", job_id)
     raise EngineError("The model answered without a result.")
 

@@ -17,7 +17,6 @@ Errors before a prediction exists are HTTP statuses with ``{"error": "<Name>", "
 from __future__ import annotations
 
 import base64
-import binascii
 import json
 import logging
 import re
@@ -46,7 +45,13 @@ from fittingroom.engines.base import (
     PersonImageInvalid,
     ProductImageFetchFailed,
 )
-from fittingroom.engines.http import json_object, malformed, read_capped, retry_after_seconds
+from fittingroom.engines.http import (
+    completed_status,
+    json_object,
+    malformed,
+    read_capped,
+    retry_after_seconds,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -204,16 +209,9 @@ def _data_uri(mime: str, content: bytes) -> str:
 
 
 def _completed(job_id: str, output: Any) -> JobStatus | EngineError:
-    first = output[0] if isinstance(output, list) and output else None
-    if isinstance(first, str) and first.startswith("data:"):
-        try:
-            content = base64.b64decode(first.partition(",")[2], validate=True)
-        except (binascii.Error, ValueError):
-            content = b""
-        if content:
-            return JobStatus("completed", result_bytes=content)
-    elif isinstance(first, str) and first.startswith(("https://", "http://")):
-        return JobStatus("completed", result_url=first)
+    status = completed_status(output[0] if isinstance(output, list) and output else None)
+    if status is not None:
+        return status
     logger.warning("FASHN prediction %s completed without a usable output", job_id)
     return EngineError("The model answered without a result.")
 

@@ -1,5 +1,7 @@
 """Small pieces of HTTP that every provider client reads the same way."""
 
+import base64
+import binascii
 import json
 import logging
 from datetime import UTC, datetime
@@ -8,7 +10,7 @@ from typing import Any
 
 import requests
 
-from fittingroom.engines.base import EngineError
+from fittingroom.engines.base import EngineError, JobStatus
 
 logger = logging.getLogger(__name__)
 
@@ -62,3 +64,17 @@ def json_object(body: bytes, *, provider: str) -> dict[str, Any]:
     if not isinstance(payload, dict):
         raise malformed(provider, "a body that is not a JSON object")
     return payload
+
+
+def completed_status(result: object) -> JobStatus | None:
+    """A finished job's status from the result a provider names: a data URI (sync modes) or an
+    http(s) URL to fetch; None for anything else (an empty or malformed data URI included)."""
+    if isinstance(result, str) and result.startswith("data:"):
+        try:
+            content = base64.b64decode(result.partition(",")[2], validate=True)
+        except (binascii.Error, ValueError):
+            content = b""
+        return JobStatus("completed", result_bytes=content) if content else None
+    if isinstance(result, str) and result.startswith(("https://", "http://")):
+        return JobStatus("completed", result_url=result)
+    return None
