@@ -93,6 +93,10 @@ def page(browser, request, page_errors) -> Iterator:
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
     try:
         page.screenshot(path=str(out / f"{name}.png"), full_page=True)
+        # Closing hides the page, and the widget then sends its last funnel events by
+        # sendBeacon (which page.route cannot stop): they would reach the live server after
+        # this test's database is gone. The test is over; its page sends nothing more.
+        page.evaluate("() => { navigator.sendBeacon = () => true; }")
     finally:
         context.close()
     if page_errors.messages and not page_errors.allowed:
