@@ -6,12 +6,11 @@ import time
 import pytest
 from django.db.models import Count
 
-from fittingroom.catalog import source_named
 from fittingroom.generations.models import Generation
-from fittingroom.generations.services import generation_create, generations_reap
-from fittingroom.images.models import PersonImage
+from fittingroom.generations.services import generations_reap
 from fittingroom.limits.shoppers import Shopper
 from tests.conftest import make_shop
+from tests.fittingroom.generations.worker_loop import create
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -45,22 +44,6 @@ def worker_env(fashn_api) -> dict[str, str]:
         "FASHN_STATUS_REQUESTS_PER_10S": "0",
         "FETCH_ALLOW_PRIVATE_ADDRESSES": "1",
     }
-
-
-def create(account, image: PersonImage, count: int) -> list[str]:
-    garment = source_named("demo").garment_for(
-        account=account, product_id="gid://shopify/Product/1001", variant_id=None
-    )
-    return [
-        generation_create(
-            account=account,
-            shopper=Shopper(key=f"s{i}", ip="127.0.0.1"),
-            person_image=image,
-            garment=garment,
-            catalog_source="demo",
-        ).id
-        for i in range(count)
-    ]
 
 
 def statuses(ids: list[str]) -> dict[str, int]:
