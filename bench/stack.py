@@ -162,7 +162,7 @@ class Stack:
             env["DATABASE_CONN_MAX_AGE"] = env.get("WEB_CONN_MAX_AGE", "300")  # kept, as ours
             argv = [*gunicorn_argv(), "config.wsgi:application", "-k", "gthread"]
             argv += ["--threads", env.get("WEB_THREADS", "8"), "--workers", str(workers)]
-            argv += ["--bind", f"127.0.0.1:{port}", "--keep-alive", "75"]
+            argv += ["--bind", f"127.0.0.1:{port}", "--keep-alive", "75", "--reuse-port"]
         else:
             raise ValueError(f"unknown shape {shape!r}")
         process = Process(f"web-{shape}", argv, env, self._log(f"web-{shape}"))

@@ -86,9 +86,16 @@ WORKER_CONN_MAX_AGE = env_int("WORKER_CONN_MAX_AGE", 300, minimum=0)
 WEB_THREADS = env_int("WEB_THREADS", 8, minimum=1)
 WEB_CONN_MAX_AGE = env_int("WEB_CONN_MAX_AGE", 300, minimum=0)
 DATABASE_CONN_MAX_AGE = env_int("DATABASE_CONN_MAX_AGE", 0, minimum=0)
+# The hot paths' statements are prepared once per PostgreSQL connection (fittingroom/core/db.py):
+# only those ask for it, Django's own cursors never prepare. Turn off behind a transaction-mode
+# PgBouncer older than 1.21, which cannot keep prepared statements.
+DATABASE_PREPARED_STATEMENTS = env_bool("DATABASE_PREPARED_STATEMENTS", True)
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=DATABASE_CONN_MAX_AGE)}
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASE_PREPARED_STATEMENTS:
+        # Never by count of executions: only the statements that ask (prepare=True) are prepared.
+        DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 2**31 - 1
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)  # the embedded database lives there
     DATABASES = {

@@ -1,4 +1,14 @@
+import functools
+
+from django.db import connections
+
+from fittingroom.accounts.models import Account
+from fittingroom.accounts.selectors import account_get
+from fittingroom.core.db import columns, fetch_instance
 from fittingroom.core.errors import ApplicationError
+from fittingroom.core.ids import looks_like_public_id
+from fittingroom.generations.models import Generation
+from fittingroom.generations.selectors import STATUS_FIELDS
 from shopify_integration.models import Shop
 from shopify_integration.shop_cache import shop_cached
 
@@ -20,3 +30,47 @@ def shop_for_proxy(*, domain: str) -> Shop:
     if not shop.is_installed:
         raise ShopNotInstalled()
     return shop
+
+
+def shop_account(shop: Shop) -> Account:
+    """The shop's account (not in the shop cache: its counters change with every try-on), read
+    with a prepared statement and kept on the shop as `shop.account` for the request."""
+    if not Shop.account.is_cached(shop):
+        account = account_get(account_id=shop.account_id)
+        if account is None:  # deleted since the shop row was read
+            raise ShopNotFound()
+        shop.account = account
+    return shop.account
+
+
+def installed_shop_generation(*, domain: str, generation_id: str) -> Generation | None:
+    """The widget's poll in one prepared statement: the status fields of generation
+    `generation_id` of the installed shop `domain`, read with the shop (no cache, no second
+    round trip). None when there is no such shop, it is not installed, or the generation is not
+    its own: the caller then answers through `shop_for_proxy` and `generation_get`, which say
+    which."""
+    if not looks_like_public_id(generation_id, "gen"):
+        return None
+    sql = _installed_shop_generation_statement()
+    return fetch_instance(Generation, STATUS_FIELDS, sql, [domain.lower(), generation_id])
+
+
+@functools.cache
+def _installed_shop_generation_statement() -> str:
+    quote = connections[Generation.objects.db].ops.quote_name
+
+    def shop(name: str) -> str:
+        return "s." + quote(Shop._meta.get_field(name).column)
+
+    def generation(name: str) -> str:
+        return "g." + quote(Generation._meta.get_field(name).column)
+
+    generations, shops = quote(Generation._meta.db_table), quote(Shop._meta.db_table)
+    # Names from the models' metadata, quoted; the values are parameters.
+    sql = (
+        f"SELECT {columns(Generation, STATUS_FIELDS, 'g')} FROM {shops} s"  # noqa: S608
+        f" JOIN {generations} g"
+        f" ON {generation('account')} = {shop('account')}"
+        f" WHERE {shop('domain')} = %s AND {shop('is_installed')} AND {generation('id')} = %s"
+    )
+    return sql

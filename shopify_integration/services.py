@@ -9,7 +9,7 @@ from fittingroom.images.selectors import person_image_get
 from fittingroom.limits.shoppers import Shopper
 from shopify_integration.billing.selectors import shop_free_allowance_left
 from shopify_integration.models import Shop
-from shopify_integration.selectors import ShopNotInstalled
+from shopify_integration.selectors import ShopNotInstalled, shop_account
 from shopify_integration.tokens import ShopReauthRequired
 
 
@@ -36,7 +36,7 @@ def shop_try_on_blocker(*, shop: Shop) -> ApplicationError | None:
         return BillingNotAllowed()
     if shop.needs_reauth:
         return ShopReauthRequired()
-    if not account_quota_available(account=shop.account):
+    if not account_quota_available(account=shop_account(shop)):
         return QuotaExceeded()
     return None
 

@@ -1,12 +1,14 @@
 """Writes on accounts: the period quota, consumed and given back race-free in one UPDATE each."""
 
+import functools
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
-from django.db.models import Case, F, Q, Value, When
+from django.db import IntegrityError, connections, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from fittingroom.accounts.models import Account, CreditLedgerEntry
+from fittingroom.core.db import db_datetime, fetch_instance
 from fittingroom.core.errors import ApplicationError
 
 QUOTA_PERIOD = timedelta(days=30)
@@ -27,25 +29,35 @@ def account_quota_consume(*, account: Account) -> datetime | None:
         return None
     now = timezone.now()
     # One conditional UPDATE starts a new period when the last one ended and charges it; the
-    # row's own values decide, so concurrent callers never charge past the limit.
-    period_over = Q(quota_period_end__isnull=True) | Q(quota_period_end__lte=now)
-    charged = (
-        Account.objects.filter(id=account.id)
-        .filter(
-            (period_over & Q(quota_limit__gt=0))
-            | (~period_over & Q(quota_used__lt=F("quota_limit")))
-        )
-        .update(
-            quota_used=Case(When(period_over, then=Value(1)), default=F("quota_used") + 1),
-            quota_period_end=Case(
-                When(period_over, then=Value(now + QUOTA_PERIOD)),
-                default=F("quota_period_end"),
-            ),
-        )
+    # row's own values decide, so concurrent callers never charge past the limit. Prepared, and
+    # it answers the period's end itself: every try-on of a shop runs it.
+    now_param = db_datetime(now)
+    charged = fetch_instance(
+        Account,
+        ("id", "quota_period_end"),
+        _quota_consume_statement(),
+        [now_param, now_param, db_datetime(now + QUOTA_PERIOD), account.id, now_param],
     )
-    if not charged:
+    if charged is None:
         raise QuotaExceeded()
-    return Account.objects.values_list("quota_period_end", flat=True).get(id=account.id)
+    return charged.quota_period_end
+
+
+@functools.cache
+def _quota_consume_statement() -> str:
+    quote = connections[Account.objects.db].ops.quote_name
+    used, limit = quote("quota_used"), quote("quota_limit")
+    end = quote("quota_period_end")
+    period_over = f"({end} IS NULL OR {end} <= %s)"
+    # Names are constants, quoted; the values are parameters.
+    return (
+        f"UPDATE {quote(Account._meta.db_table)} SET"  # noqa: S608
+        f" {used} = CASE WHEN {period_over} THEN 1 ELSE {used} + 1 END,"
+        f" {end} = CASE WHEN {period_over} THEN %s ELSE {end} END"
+        f" WHERE {quote('id')} = %s AND CASE WHEN {period_over} THEN {limit} > 0"
+        f" ELSE {used} < {limit} END"
+        f" RETURNING {quote('id')}, {end}"
+    )
 
 
 def account_quota_release(*, account_id: str, period_end: datetime) -> None:

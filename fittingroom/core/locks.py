@@ -4,6 +4,8 @@ import hashlib
 
 from django.db import connection
 
+from fittingroom.core.db import execute
+
 
 def _lock_key(name: str) -> int:
     return int.from_bytes(
@@ -24,6 +26,4 @@ def lock_names(*names: str) -> None:
     if not keys:
         return
     # One round trip; the executor evaluates a select list left to right, so the order holds.
-    calls = ", ".join(["pg_advisory_xact_lock(%s)"] * len(keys))
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {calls}", keys)
+    execute("SELECT " + ", ".join(["pg_advisory_xact_lock(%s)"] * len(keys)), keys)

@@ -8,13 +8,18 @@ imported in the sending process.
 
 from celery import current_app
 
+from fittingroom.core.task_send import task_send
+
 RENDER_TASK = "fittingroom.generations.tasks.generation_process"
 POLL_TASK = "fittingroom.generations.tasks.generation_poll_task"
 
 
 def render_enqueue(generation_id: str, *, countdown: float | None = None) -> None:
     """Claim and render (or submit) the generation, now or after ``countdown`` seconds."""
-    current_app.send_task(RENDER_TASK, (generation_id,), countdown=countdown)
+    if countdown is None:
+        task_send(RENDER_TASK, (generation_id,))
+    else:
+        current_app.send_task(RENDER_TASK, (generation_id,), countdown=countdown)
 
 
 def poll_enqueue(generation_id: str, *, countdown: float | None = None) -> None:

@@ -13,6 +13,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from fittingroom.accounts.models import Account
+from fittingroom.core.db import columns, fetch_instance
 from fittingroom.core.errors import ApplicationError, ValidationFailed
 from fittingroom.core.ids import looks_like_public_id
 from fittingroom.generations.models import Generation
@@ -40,32 +41,27 @@ def generation_get(*, account_id: str, generation_id: str) -> Generation:
     """One indexed read of the status fields; another account's generation is simply not
     found. By account id: the caller need not have read the account.
 
-    The statement is built once: this is the read every widget polls, and compiling the
-    equivalent queryset cost more CPU than the round trip."""
+    The statement is built once and prepared: this is the read every widget polls, and compiling
+    the equivalent queryset cost more CPU than the round trip."""
     if not looks_like_public_id(generation_id, "gen"):
         raise GenerationNotFound()
-    fields, sql = _status_statement()
-    with connections[Generation.objects.db].cursor() as cursor:
-        cursor.execute(sql, [generation_id, account_id])
-        row = cursor.fetchone()
-    if row is None:
+    generation = fetch_instance(
+        Generation, STATUS_FIELDS, _status_statement(), [generation_id, account_id]
+    )
+    if generation is None:
         raise GenerationNotFound()
-    return Generation.from_db(Generation.objects.db, fields, row)
+    return generation
 
 
 @functools.cache
-def _status_statement() -> tuple[list[str], str]:
-    """The status fields' attribute names in model order (as `from_db` wants them) and the
-    SELECT of them by id and account."""
-    connection = connections[Generation.objects.db]
-    quote = connection.ops.quote_name
-    columns = [f for f in Generation._meta.concrete_fields if f.attname in STATUS_FIELDS]
+def _status_statement() -> str:
+    """The SELECT of the status fields by id and account."""
+    quote = connections[Generation.objects.db].ops.quote_name
     account = Generation._meta.get_field("account").column
     # Names from the model's metadata, quoted; the values are parameters.
-    selected = ", ".join(quote(f.column) for f in columns)
     table, pk = quote(Generation._meta.db_table), quote(Generation._meta.pk.column)
-    sql = f"SELECT {selected} FROM {table} WHERE {pk} = %s AND {quote(account)} = %s"  # noqa: S608
-    return [f.attname for f in columns], sql
+    where = f"g.{pk} = %s AND g.{quote(account)} = %s"
+    return f"SELECT {columns(Generation, STATUS_FIELDS, 'g')} FROM {table} g WHERE {where}"  # noqa: S608
 
 
 class GenerationForbidden(ApplicationError):

@@ -9,7 +9,11 @@ from rest_framework.request import Request
 from fittingroom.core.errors import Unauthorized
 from fittingroom.core.net import client_ip
 from shopify_integration.models import Shop
-from shopify_integration.proxy.signature import InvalidProxySignature, verify_proxy_query
+from shopify_integration.proxy.signature import (
+    InvalidProxySignature,
+    ProxyParams,
+    verify_proxy_query,
+)
 from shopify_integration.selectors import shop_for_proxy
 
 logger = logging.getLogger(__name__)
@@ -25,17 +29,23 @@ class ProxyContext:
     ip: str | None
 
 
+def proxy_params(query_string: str) -> ProxyParams:
+    """What Shopify's proxy signed in `query_string`, checked with the app's secrets and clock
+    (InvalidProxySignature if it fails)."""
+    return verify_proxy_query(
+        query_string,
+        secrets=[settings.SHOPIFY_API_SECRET, settings.SHOPIFY_API_SECRET_PREVIOUS],
+        now=time.time(),
+        max_skew=settings.SHOPIFY_PROXY_MAX_CLOCK_SKEW,
+    )
+
+
 class ShopifyProxySignatureAuthentication(BaseAuthentication):
     """Accepts only requests signed by Shopify's app proxy; sets `request.auth` to ProxyContext."""
 
     def authenticate(self, request: Request) -> tuple[None, ProxyContext]:
         try:
-            params = verify_proxy_query(
-                request.META.get("QUERY_STRING", ""),
-                secrets=[settings.SHOPIFY_API_SECRET, settings.SHOPIFY_API_SECRET_PREVIOUS],
-                now=time.time(),
-                max_skew=settings.SHOPIFY_PROXY_MAX_CLOCK_SKEW,
-            )
+            params = proxy_params(request.META.get("QUERY_STRING", ""))
         except InvalidProxySignature as error:
             logger.info("proxy request refused: %s", error)
             raise Unauthorized("Invalid signature.") from error

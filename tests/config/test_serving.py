@@ -2,6 +2,7 @@
 WEB_THREADS threads, each keeping its database connection; a dropped connection is replaced;
 requests that wait hold no thread."""
 
+import socket
 import threading
 import time
 
@@ -197,3 +198,42 @@ def test_the_requests_that_wait_go_to_the_asgi_handler_and_the_rest_to_the_pool(
     assert waiting(scope("/v1/try-on/sync"))  # held up to 90 s: never on a pool thread
     assert not waiting(scope("/v1/try-on"))
     assert not waiting({"type": "lifespan"})
+
+
+def listening_sockets(port: int) -> int:
+    """Sockets listening on `port` (/proc/net/tcp: state 0A), however many processes hold each."""
+    with open("/proc/net/tcp") as table:
+        rows = [line.split() for line in table.readlines()[1:]]
+    return sum(1 for row in rows if row[1].endswith(f":{port:04X}") and row[3] == "0A")
+
+
+def test_each_web_process_accepts_on_a_socket_of_its_own(settings, tmp_path, postgres):
+    """`--reuse-port`: the kernel spreads new connections over the processes. On one shared
+    socket a process's event loop accepted every connection that was waiting, and a burst of
+    keep-alive connections (a proxy's, the bench's 16) often all landed on one process, which
+    then served alone on one core (bench/RESULTS.md)."""
+    with running_stack(settings, tmp_path, WEB_CONCURRENCY="2", WEB_THREADS="2") as stack:
+        web = stack.start_web()
+        deadline = time.monotonic() + 30
+        while listening_sockets(stack.port) < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)  # the second process may still be starting
+        assert listening_sockets(stack.port) == 2
+
+        clients = [socket.create_connection(("127.0.0.1", stack.port)) for _ in range(16)]
+        try:
+            for client in clients:
+                client.sendall(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+                assert client.recv(4096).startswith(b"HTTP/1.1 200")
+            served = [
+                sum(
+                    1
+                    for held in process.net_connections(kind="tcp")
+                    if held.status == "ESTABLISHED" and held.laddr.port == stack.port
+                )
+                for process in web.processes()[1:]  # the workers, not the arbiter
+            ]
+        finally:
+            for client in clients:
+                client.close()
+        assert sum(served) == 16
+        assert min(served) >= 1, served

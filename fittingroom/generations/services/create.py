@@ -7,6 +7,7 @@ from django.utils import timezone
 from fittingroom.accounts.models import Account
 from fittingroom.accounts.services import account_credit_reserve, account_quota_consume
 from fittingroom.catalog import Garment
+from fittingroom.core.db import insert
 from fittingroom.engines.routing import engine_preferred
 from fittingroom.generations.dispatch import render_enqueue
 from fittingroom.generations.models import Generation
@@ -73,7 +74,7 @@ def generation_create(
         deadline_at=now + timedelta(seconds=settings.GENERATION_DEADLINE_SECONDS),
     )
     _charge(account, generation)
-    generation.save(force_insert=True)
+    insert(generation)
     _enqueue_on_commit(generation.id)
     return generation
 

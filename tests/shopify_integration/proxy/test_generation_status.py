@@ -126,3 +126,24 @@ def test_the_development_proxy_is_absent_from_production_routes():
     names = [getattr(pattern, "name", None) for pattern in build_urlpatterns(debug=False)]
     assert "dev-proxy" not in names
     assert "dev-proxy" in [getattr(p, "name", None) for p in build_urlpatterns(debug=True)]
+
+
+def test_a_poll_is_one_statement(proxy, uploaded_image, django_assert_num_queries):
+    job = create_job(proxy, uploaded_image)
+
+    with django_assert_num_queries(1):  # the shop and the job, read together (no shop cache)
+        response = proxy.get(f"generation/{job}")
+
+    assert response.status_code == 200
+    assert response["Cache-Control"] == "no-store"
+
+
+def test_an_uninstalled_shop_s_poll_says_so(proxy, uploaded_image, shop):
+    job = create_job(proxy, uploaded_image)
+    shop.is_installed = False
+    shop.save()
+
+    response = proxy.get(f"generation/{job}")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "SHOP_NOT_INSTALLED"

@@ -1,0 +1,23 @@
+"""Reads of accounts."""
+
+import functools
+
+from django.db import connections
+
+from fittingroom.accounts.models import Account
+from fittingroom.core.db import columns, fetch_instance
+
+ALL_FIELDS = tuple(field.attname for field in Account._meta.concrete_fields)
+
+
+def account_get(*, account_id: str) -> Account | None:
+    """The account, read with a prepared statement: every try-on reads it (its counters change
+    with each one, so it is never cached)."""
+    return fetch_instance(Account, ALL_FIELDS, _by_id_statement(), [account_id])
+
+
+@functools.cache
+def _by_id_statement() -> str:
+    quote = connections[Account.objects.db].ops.quote_name
+    table, pk = quote(Account._meta.db_table), quote(Account._meta.pk.column)
+    return f"SELECT {columns(Account, ALL_FIELDS, 'a')} FROM {table} a WHERE a.{pk} = %s"  # noqa: S608
