@@ -22,7 +22,8 @@ class ShopNotInstalled(ApplicationError):
 
 
 def shop_for_proxy(*, domain: str) -> Shop:
-    """The installed shop behind a verified proxy request."""
+    """The installed shop behind a verified proxy request. (`installed_shop_generation` asks
+    the same of the shop in SQL, for the widget's poll: keep the two in step.)"""
     domain = domain.lower()
     shop = shop_cached(domain=domain, load=lambda: Shop.objects.filter(domain=domain).first())
     if shop is None:

@@ -1,11 +1,13 @@
 """1. Proxy API throughput, our production shape against the floors on the fastest shape.
 
-Ours: `GET generation/<id>` (signature, shop, one read) and `POST fitting-room` (signature,
-limits, quota, insert, enqueue) on the Procfile's `web` command. The floors: bare Django views
-doing one primary-key SELECT / one INSERT with a raw cursor, on gunicorn's threaded WSGI
-workers with kept connections (the fastest honest Django shape here), same processes, threads,
-middleware and database. Both servers run side by side and take turns, round after round, so
-load from elsewhere falls on both alike; rates are totals over the rounds.
+Ours: `GET generation/<id>` (signature, the shop and the job in one read) and
+`POST fitting-room` (signature, limits, quota, insert, enqueue) on the Procfile's `web`
+command. The floors: bare Django views doing one primary-key SELECT / one INSERT with a raw
+cursor, on gunicorn's threaded WSGI workers with kept connections (the fastest honest Django
+shape here), same processes, threads, middleware and database; both with `--reuse-port`, so
+the kernel spreads the connections over the processes (on one shared socket one process often
+took all 16: bench/RESULTS.md). Both servers run side by side and take turns, round after
+round, so load from elsewhere falls on both alike; rates are totals over the rounds.
 
 Try-ons spread over many shops (one shop's row lock serialises its own try-ons; a row of its
 own says how far one shop goes). The burst: 200 connections asking `check-credits` at once,

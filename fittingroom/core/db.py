@@ -49,10 +49,12 @@ def fetch_instance(
 def insert(instance: Model) -> None:
     """INSERT the new `instance` as `save(force_insert=True)` does (its defaults, `auto_now`
     and `auto_now_add`), with a prepared statement. A model that save signals are connected
-    to is saved by `save()`, so no receiver is ever skipped."""
+    to is saved by `save()`, so no receiver is ever skipped; so is one whose key the database
+    assigns (this writes every column, the key included)."""
     model = type(instance)
     using = model._default_manager.db
-    if pre_save.has_listeners(model) or post_save.has_listeners(model):
+    receivers = pre_save.has_listeners(model) or post_save.has_listeners(model)
+    if receivers or instance.pk is None:
         instance.save(force_insert=True, using=using)
         return
     connection = connections[using]

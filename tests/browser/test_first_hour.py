@@ -7,6 +7,7 @@ in, so nothing is installed twice. The server runs on the embedded default, as t
 `make run` does, on a port of its own (the README's 8000 becomes that port).
 """
 
+import contextlib
 import json
 import os
 import re
@@ -128,12 +129,24 @@ def newcomer(tmp_path_factory) -> Iterator[dict]:
             "log": log_path,
         }
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
+        stop_session(server)
+
+
+def stop_session(server: subprocess.Popen) -> None:
+    """Stop `make run` and everything it started (they share its session): ask, wait up to 20 s
+    for every one of them, not only make (a Celery worker outlived it once), then kill the rest."""
+    os.killpg(server.pid, signal.SIGTERM)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        server.poll()  # reaps make, which would otherwise keep the group alive as a zombie
         try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
+            os.killpg(server.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.2)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(server.pid, signal.SIGKILL)
+    server.wait()
 
 
 def screenshot(page, name: str) -> None:

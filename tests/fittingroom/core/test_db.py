@@ -95,3 +95,13 @@ def test_insert_of_a_model_with_save_receivers_goes_through_save():
         pre_save.disconnect(dispatch_uid="db-test", sender=Account)
     assert seen == ["db-signals"]
     assert Account.objects.filter(name="db-signals").exists()
+
+
+def test_insert_of_a_row_whose_key_the_database_assigns_goes_through_save():
+    from fittingroom.accounts.models import CreditLedgerEntry
+
+    account = Account.objects.create(name="db-autokey")
+    entry = CreditLedgerEntry(account=account, delta=5, reason=CreditLedgerEntry.Reason.GRANT)
+    insert(entry)
+    assert entry.pk is not None
+    assert CreditLedgerEntry.objects.get(pk=entry.pk).delta == 5
