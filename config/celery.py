@@ -6,25 +6,53 @@ from celery.signals import worker_process_init
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
 
-def _restore_unacked_unless_torn_down() -> None:
-    """kombu 5.7.0: when the consumer loses Redis, it closes the connection twice; the second
-    close restores the unacknowledged messages through a transport the first one tore down
-    (`client` is None), raises AttributeError, and the worker takes that as unrecoverable and
-    exits (seen in the Redis-restart fault test). Skip that restore: Redis is unreachable then
-    anyway, the messages stay in Redis's unacked set, and the reaper re-drives their jobs."""
-    from kombu.transport import redis as kombu_redis
+def _torn_down(qos) -> bool:
+    """Whether the QoS's channel lost its connection (kombu sets either to None on close)."""
+    connection = getattr(qos.channel, "connection", None)
+    return connection is None or getattr(connection, "client", True) is None
 
-    restore = kombu_redis.QoS.restore_unacked
+
+def _skip_redis_bookkeeping_once_torn_down() -> None:
+    """kombu 5.7.0: when the consumer loses Redis it tears the connection down, but calls still
+    arrive for it and go through the torn-down transport: the second close restores the
+    unacknowledged messages (`client` is None), and a task that finished during the outage is
+    acknowledged (or rejected) through a channel whose `connection` is None. Each raises
+    AttributeError, and the worker takes it as unrecoverable: it stops consuming for good (seen
+    in the Redis-restart fault test, twice). Skip the Redis side of those calls, keep the
+    in-memory one: Redis is unreachable then anyway, a message left in its unacked set is
+    restored by kombu's visibility timeout or its job re-driven by the reaper, and the task's
+    own work is committed in PostgreSQL, claimed by compare-and-set, so a second run is
+    harmless."""
+    from kombu.transport import redis as kombu_redis
+    from kombu.transport import virtual
+
+    restore, ack, reject = (
+        kombu_redis.QoS.restore_unacked,
+        kombu_redis.QoS.ack,
+        kombu_redis.QoS.reject,
+    )
 
     def restore_unacked(self, client=None):
-        if client is None and getattr(self.channel.connection, "client", True) is None:
+        if client is None and _torn_down(self):
             return None
         return restore(self, client)
 
+    def ack_or_forget(self, delivery_tag):
+        if _torn_down(self):
+            return virtual.QoS.ack(self, delivery_tag)
+        return ack(self, delivery_tag)
+
+    def reject_or_forget(self, delivery_tag, requeue=False):
+        if _torn_down(self):
+            return virtual.QoS.ack(self, delivery_tag)
+        return reject(self, delivery_tag, requeue=requeue)
+
     kombu_redis.QoS.restore_unacked = restore_unacked
+    kombu_redis.QoS.ack = ack_or_forget
+    kombu_redis.QoS.reject = reject_or_forget
 
 
-_restore_unacked_unless_torn_down()
+_skip_redis_bookkeeping_once_torn_down()
 
 
 def _publish_filesystem_messages_whole() -> None:
