@@ -1,10 +1,8 @@
 import functools
 
-from django.db import connections
-
 from fittingroom.accounts.models import Account
 from fittingroom.accounts.selectors import account_get
-from fittingroom.core.db import columns, fetch_instance
+from fittingroom.core.db import column, columns, fetch_instance, table
 from fittingroom.core.errors import ApplicationError
 from fittingroom.core.ids import looks_like_public_id
 from fittingroom.generations.models import Generation
@@ -58,19 +56,16 @@ def installed_shop_generation(*, domain: str, generation_id: str) -> Generation 
 
 @functools.cache
 def _installed_shop_generation_statement() -> str:
-    quote = connections[Generation.objects.db].ops.quote_name
-
     def shop(name: str) -> str:
-        return "s." + quote(Shop._meta.get_field(name).column)
+        return column(Shop, name, "s")
 
     def generation(name: str) -> str:
-        return "g." + quote(Generation._meta.get_field(name).column)
+        return column(Generation, name, "g")
 
-    generations, shops = quote(Generation._meta.db_table), quote(Shop._meta.db_table)
     # Names from the models' metadata, quoted; the values are parameters.
     sql = (
-        f"SELECT {columns(Generation, STATUS_FIELDS, 'g')} FROM {shops} s"  # noqa: S608
-        f" JOIN {generations} g"
+        f"SELECT {columns(Generation, STATUS_FIELDS, 'g')} FROM {table(Shop)} s"  # noqa: S608
+        f" JOIN {table(Generation)} g"
         f" ON {generation('account')} = {shop('account')}"
         f" WHERE {shop('domain')} = %s AND {shop('is_installed')} AND {generation('id')} = %s"
     )

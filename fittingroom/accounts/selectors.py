@@ -2,10 +2,8 @@
 
 import functools
 
-from django.db import connections
-
 from fittingroom.accounts.models import Account
-from fittingroom.core.db import columns, fetch_instance
+from fittingroom.core.db import column, columns, fetch_instance, table
 
 ALL_FIELDS = tuple(field.attname for field in Account._meta.concrete_fields)
 
@@ -18,6 +16,5 @@ def account_get(*, account_id: str) -> Account | None:
 
 @functools.cache
 def _by_id_statement() -> str:
-    quote = connections[Account.objects.db].ops.quote_name
-    table, pk = quote(Account._meta.db_table), quote(Account._meta.pk.column)
-    return f"SELECT {columns(Account, ALL_FIELDS, 'a')} FROM {table} a WHERE a.{pk} = %s"  # noqa: S608
+    where = f"{column(Account, 'id', 'a')} = %s"
+    return f"SELECT {columns(Account, ALL_FIELDS, 'a')} FROM {table(Account)} a WHERE {where}"  # noqa: S608

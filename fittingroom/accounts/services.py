@@ -3,12 +3,12 @@
 import functools
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, connections, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from fittingroom.accounts.models import Account, CreditLedgerEntry
-from fittingroom.core.db import db_datetime, fetch_instance
+from fittingroom.core.db import column, db_datetime, fetch_instance, table
 from fittingroom.core.errors import ApplicationError
 
 QUOTA_PERIOD = timedelta(days=30)
@@ -45,18 +45,17 @@ def account_quota_consume(*, account: Account) -> datetime | None:
 
 @functools.cache
 def _quota_consume_statement() -> str:
-    quote = connections[Account.objects.db].ops.quote_name
-    used, limit = quote("quota_used"), quote("quota_limit")
-    end = quote("quota_period_end")
+    used, limit = column(Account, "quota_used"), column(Account, "quota_limit")
+    end, pk = column(Account, "quota_period_end"), column(Account, "id")
     period_over = f"({end} IS NULL OR {end} <= %s)"
-    # Names are constants, quoted; the values are parameters.
+    # Names from the model's metadata, quoted; the values are parameters.
     return (
-        f"UPDATE {quote(Account._meta.db_table)} SET"  # noqa: S608
+        f"UPDATE {table(Account)} SET"  # noqa: S608
         f" {used} = CASE WHEN {period_over} THEN 1 ELSE {used} + 1 END,"
         f" {end} = CASE WHEN {period_over} THEN %s ELSE {end} END"
-        f" WHERE {quote('id')} = %s AND CASE WHEN {period_over} THEN {limit} > 0"
+        f" WHERE {pk} = %s AND CASE WHEN {period_over} THEN {limit} > 0"
         f" ELSE {used} < {limit} END"
-        f" RETURNING {quote('id')}, {end}"
+        f" RETURNING {pk}, {end}"
     )
 
 

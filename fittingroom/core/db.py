@@ -68,20 +68,33 @@ def insert(instance: Model) -> None:
 
 @functools.cache
 def _insert_statement(model: type[Model], using: str) -> str:
-    quote = connections[using].ops.quote_name
     fields = model._meta.local_concrete_fields
-    names = ", ".join(quote(field.column) for field in fields)
+    names = ", ".join(column(model, field.name) for field in fields)
     marks = ", ".join(["%s"] * len(fields))
-    return f"INSERT INTO {quote(model._meta.db_table)} ({names}) VALUES ({marks})"  # noqa: S608
+    return f"INSERT INTO {table(model)} ({names}) VALUES ({marks})"  # noqa: S608
+
+
+def table(model: type[Model]) -> str:
+    """`model`'s table, quoted, for a statement built once from the model's metadata."""
+    return _quote(model)(model._meta.db_table)
+
+
+def column(model: type[Model], name: str, alias: str = "") -> str:
+    """The column of field `name` (or attname) of `model`, quoted, under `alias` if given."""
+    quote = _quote(model)
+    quoted = quote(model._meta.get_field(name).column)
+    return f"{quote(alias)}.{quoted}" if alias else quoted
 
 
 def columns(model: type[Model], attnames: Sequence[str], alias: str) -> str:
     """The select list of `attnames`' columns of `model`'s table under `alias`, quoted, in the
     model's order (the order `fetch_instance` reads them in)."""
-    quote = connections[model._default_manager.db].ops.quote_name
-    by_attname = {field.attname: field for field in model._meta.concrete_fields}
     names = _in_model_order(model, tuple(attnames))
-    return ", ".join(f"{quote(alias)}.{quote(by_attname[name].column)}" for name in names)
+    return ", ".join(column(model, name, alias) for name in names)
+
+
+def _quote(model: type[Model]):
+    return connections[model._default_manager.db].ops.quote_name
 
 
 @functools.cache

@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
-from django.db import connections
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from fittingroom.accounts.models import Account
-from fittingroom.core.db import columns, fetch_instance
+from fittingroom.core.db import column, columns, fetch_instance, table
 from fittingroom.core.errors import ApplicationError, ValidationFailed
 from fittingroom.core.ids import looks_like_public_id
 from fittingroom.generations.models import Generation
@@ -56,12 +55,10 @@ def generation_get(*, account_id: str, generation_id: str) -> Generation:
 @functools.cache
 def _status_statement() -> str:
     """The SELECT of the status fields by id and account."""
-    quote = connections[Generation.objects.db].ops.quote_name
-    account = Generation._meta.get_field("account").column
     # Names from the model's metadata, quoted; the values are parameters.
-    table, pk = quote(Generation._meta.db_table), quote(Generation._meta.pk.column)
-    where = f"g.{pk} = %s AND g.{quote(account)} = %s"
-    return f"SELECT {columns(Generation, STATUS_FIELDS, 'g')} FROM {table} g WHERE {where}"  # noqa: S608
+    where = f"{column(Generation, 'id', 'g')} = %s AND {column(Generation, 'account', 'g')} = %s"
+    selected = columns(Generation, STATUS_FIELDS, "g")
+    return f"SELECT {selected} FROM {table(Generation)} g WHERE {where}"  # noqa: S608
 
 
 class GenerationForbidden(ApplicationError):

@@ -1,10 +1,9 @@
 import functools
 
-from django.db import connections
 from django.utils import timezone
 
 from fittingroom.accounts.models import Account
-from fittingroom.core.db import columns, db_datetime, fetch_instance
+from fittingroom.core.db import column, columns, db_datetime, fetch_instance, table
 from fittingroom.core.errors import ApplicationError
 from fittingroom.core.ids import looks_like_public_id
 from fittingroom.images.models import PersonImage
@@ -33,15 +32,12 @@ ALL_FIELDS = tuple(field.attname for field in PersonImage._meta.concrete_fields)
 
 @functools.cache
 def _live_image_statement() -> str:
-    quote = connections[PersonImage.objects.db].ops.quote_name
-    meta = PersonImage._meta
-
-    def column(name: str) -> str:
-        return "i." + quote(meta.get_field(name).column)
+    def image(name: str) -> str:
+        return column(PersonImage, name, "i")
 
     # Names from the model's metadata, quoted; the values are parameters.
     return (
-        f"SELECT {columns(PersonImage, ALL_FIELDS, 'i')} FROM {quote(meta.db_table)} i"  # noqa: S608
-        f" WHERE {column('id')} = %s AND {column('account')} = %s"
-        f" AND {column('expires_at')} > %s AND {column('image')} <> ''"
+        f"SELECT {columns(PersonImage, ALL_FIELDS, 'i')} FROM {table(PersonImage)} i"  # noqa: S608
+        f" WHERE {image('id')} = %s AND {image('account')} = %s"
+        f" AND {image('expires_at')} > %s AND {image('image')} <> ''"
     )

@@ -6,12 +6,11 @@ import functools
 import math
 from datetime import datetime, timedelta
 
-from django.db import connections
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from fittingroom.accounts.models import Account
-from fittingroom.core.db import db_datetime, fetch_one
+from fittingroom.core.db import column, db_datetime, fetch_one, table
 from fittingroom.core.errors import ApplicationError
 from fittingroom.core.locks import lock_names
 from fittingroom.generations.models import Generation
@@ -70,16 +69,15 @@ def shopper_limits_check(*, account: Account, shopper: Shopper) -> None:
 @functools.cache
 def _counts_statement() -> str:
     """The shopper's and the address's counted try-ons since a moment (what `_counted` reads)."""
-    quote = connections[Generation.objects.db].ops.quote_name
 
-    def column(name: str) -> str:
-        return quote(Generation._meta.get_field(name).column)
+    def generation(name: str) -> str:
+        return column(Generation, name)
 
-    shopper, ip = f"{column('shopper_key')} = %s", f"{column('client_ip')} = %s"
+    shopper, ip = f"{generation('shopper_key')} = %s", f"{generation('client_ip')} = %s"
     # Names from the model's metadata, quoted; the values are parameters.
     return (
         f"SELECT COUNT(*) FILTER (WHERE {shopper}), COUNT(*) FILTER (WHERE {ip})"  # noqa: S608
-        f" FROM {quote(Generation._meta.db_table)}"
-        f" WHERE {column('account')} = %s AND {column('created_at')} > %s"
-        f" AND {column('counts_toward_limit')} AND ({shopper} OR {ip})"
+        f" FROM {table(Generation)}"
+        f" WHERE {generation('account')} = %s AND {generation('created_at')} > %s"
+        f" AND {generation('counts_toward_limit')} AND ({shopper} OR {ip})"
     )
